@@ -1,0 +1,143 @@
+/* lsn.c - create, reuse and close the master's listening sockets. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "lsn.h"
+#include "x.h"
+
+#define LSN_BACKLOG 4096
+
+
+int
+wf_lsn_per_worker(void)
+{
+#if defined(__linux__) && HAVE_DECL_SO_REUSEPORT
+    return 1;
+#else
+    /* BSDs' SO_REUSEPORT does not balance (FreeBSD has SO_REUSEPORT_LB,
+     * not used yet): share one socket. */
+    return 0;
+#endif
+}
+
+
+static int
+lsn_socket(const wf_listen_t *l, char **cause)
+{
+    int fd, one = 1;
+
+    fd = socket(l->addr.ss_family, SOCK_STREAM, 0);
+    if (fd == -1)
+        goto fail;
+    if (wf_set_cloexec(fd) != 0 || wf_set_nonblock(fd) != 0)
+        goto fail;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+        goto fail;
+#if HAVE_DECL_SO_REUSEPORT
+    if (wf_lsn_per_worker() &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
+        goto fail;
+#endif
+    if (l->addr.ss_family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+        goto fail;
+    if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == -1)
+        goto fail;
+    if (listen(fd, LSN_BACKLOG) == -1)
+        goto fail;
+    return fd;
+fail:
+    *cause = wf_xasprintf("listen %s: %s", l->text, strerror(errno));
+    if (fd != -1)
+        close(fd);
+    return -1;
+}
+
+
+/* Take the socket for (text, slot) out of old, or return -1. */
+static int
+lsn_take(wf_lsnset_t *old, const char *text, int slot)
+{
+    if (old == NULL)
+        return -1;
+    for (size_t i = 0; i < old->n; i++) {
+        if (old->v[i].fd != -1 && old->v[i].slot == slot &&
+            strcmp(old->v[i].text, text) == 0) {
+            int fd = old->v[i].fd;
+
+            old->v[i].fd = -1;
+            return fd;
+        }
+    }
+    return -1;
+}
+
+
+int
+wf_lsn_open(wf_lsnset_t *set, const wf_conf_t *conf, wf_lsnset_t *old,
+            char **cause)
+{
+    int per = wf_lsn_per_worker();
+    int slots = per ? conf->workers : 1;
+    size_t n = 0;
+
+    set->v = wf_xcalloc(conf->nlistens * (size_t)slots, sizeof(*set->v));
+    for (size_t i = 0; i < conf->nlistens; i++) {
+        for (int s = 0; s < slots; s++) {
+            const wf_listen_t *l = &conf->listens[i];
+            int slot = per ? s : -1;
+            int fd = lsn_take(old, l->text, slot);
+
+            if (fd == -1)
+                fd = lsn_socket(l, cause);
+            if (fd == -1) {
+                set->n = n;
+                wf_lsn_close(set);
+                return WF_ESYS;
+            }
+            set->v[n].fd = fd;
+            set->v[n].slot = slot;
+            set->v[n].text = wf_xstrdup(l->text);
+            n++;
+        }
+    }
+    set->n = n;
+    return 0;
+}
+
+
+size_t
+wf_lsn_for_slot(const wf_lsnset_t *set, int slot, int **fds)
+{
+    size_t n = 0;
+
+    *fds = wf_xcalloc(set->n ? set->n : 1, sizeof(int));
+    for (size_t i = 0; i < set->n; i++)
+        if (set->v[i].fd != -1 && (set->v[i].slot == slot ||
+                                   set->v[i].slot == -1))
+            (*fds)[n++] = set->v[i].fd;
+    return n;
+}
+
+
+void
+wf_lsn_close(wf_lsnset_t *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->v[i].fd != -1)
+            close(set->v[i].fd);
+        free(set->v[i].text);
+    }
+    free(set->v);
+    set->v = NULL;
+    set->n = 0;
+}

@@ -1,0 +1,554 @@
+/* sup.c - the supervisor. Callbacks record what happened; the decisions
+ * (respawn, backoff, generations, shutdown) live in the sup_* functions
+ * below. Workers are forked from the master's libev default loop; the
+ * child stops every master watcher, re-arms the loop with ev_loop_fork()
+ * and runs wf_worker_main(). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "err.h"
+#include "ipc.h"
+#include "log.h"
+#include "lsn.h"
+#include "sup.h"
+#include "x.h"
+
+#define SUP_STABLE_MS 10000      /* a worker this old was not crash-looping */
+#define SUP_BACKOFF_MIN_MS 100   /* first delay after a quick death */
+#define SUP_BACKOFF_MAX_MS 10000 /* ceiling of the exponential backoff */
+#define SUP_READY_WAIT_MS 10000  /* reload: wait this long for READY */
+#define SUP_KILL_GRACE_MS 2000   /* past drain-timeout before SIGKILL */
+
+typedef enum {
+    SW_STARTING, /* forked, no READY yet */
+    SW_READY,    /* serving */
+    SW_STOPPING, /* told to stop */
+} sup_wstate_t;
+
+typedef struct sup_worker {
+    struct sup_worker *next;
+    pid_t pid;
+    int slot;
+    unsigned gen;
+    sup_wstate_t state;
+    int ipc_fd;
+    ev_io ipc_w;
+    wf_buf_t ipc_in;
+    uint64_t started_ms;
+} sup_worker_t;
+
+typedef struct sup_slot {
+    unsigned fails; /* consecutive quick deaths */
+    ev_timer respawn_w;
+    sup_worker_t *cur; /* the current generation's worker, or NULL */
+} sup_slot_t;
+
+static struct {
+    struct ev_loop *loop;
+    wf_conf_t *conf;
+    const char *path;
+    char *const *sets;
+    size_t nsets;
+    wf_lsnset_t lsn;
+    unsigned gen;
+    sup_slot_t *slots;
+    int nslots;
+    sup_worker_t *workers; /* every live worker process, all generations */
+    int stopping;
+    int exit_status;
+    ev_signal sig_w[5];
+    ev_child child_w;
+    ev_timer kill_w;  /* shutdown: SIGKILL whoever is left */
+    ev_timer ready_w; /* reload: stop waiting for READY */
+} sup;
+
+static void sup_spawn(int slot);
+
+
+static sup_worker_t *
+sup_find(pid_t pid)
+{
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next)
+        if (w->pid == pid)
+            return w;
+    return NULL;
+}
+
+
+static void
+sup_forget(sup_worker_t *w)
+{
+    sup_worker_t **pp;
+
+    for (pp = &sup.workers; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    }
+    if (w->ipc_fd != -1) {
+        ev_io_stop(sup.loop, &w->ipc_w);
+        close(w->ipc_fd);
+    }
+    wf_buf_free(&w->ipc_in);
+    free(w);
+}
+
+
+/* In a new child: drop everything that belongs to the master's loop so the
+ * worker starts with a clean default loop and default signal handling. */
+static void
+sup_child_reset(void)
+{
+    sigset_t none;
+
+    for (size_t i = 0; i < WF_ARRAY_LEN(sup.sig_w); i++)
+        ev_signal_stop(sup.loop, &sup.sig_w[i]);
+    ev_child_stop(sup.loop, &sup.child_w);
+    ev_timer_stop(sup.loop, &sup.kill_w);
+    ev_timer_stop(sup.loop, &sup.ready_w);
+    for (int i = 0; i < sup.nslots; i++)
+        ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        if (w->ipc_fd != -1) {
+            ev_io_stop(sup.loop, &w->ipc_w);
+            close(w->ipc_fd);
+            w->ipc_fd = -1;
+        }
+    }
+    ev_loop_fork(sup.loop);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+
+/* Is every current-generation worker READY? */
+static int
+sup_gen_ready(void)
+{
+    for (int i = 0; i < sup.nslots; i++)
+        if (sup.slots[i].cur == NULL || sup.slots[i].cur->state != SW_READY)
+            return 0;
+    return 1;
+}
+
+
+/* Ask every worker of an older generation to stop. */
+static void
+sup_stop_old(void)
+{
+    ev_timer_stop(sup.loop, &sup.ready_w);
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        if (w->gen != sup.gen && w->state != SW_STOPPING) {
+            w->state = SW_STOPPING;
+            kill(w->pid, SIGTERM);
+        }
+    }
+}
+
+
+static void
+sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
+{
+    sup_worker_t *w = arg;
+
+    if (type == WF_IPC_READY && w->state == SW_STARTING) {
+        w->state = SW_READY;
+        wf_log(WF_LOG_DEBUG, "worker %d (pid %ld) generation %u ready",
+               w->slot, (long)w->pid, w->gen);
+        if (w->gen == sup.gen && sup_gen_ready() &&
+            ev_is_active(&sup.ready_w)) {
+            wf_log(WF_LOG_NOTICE, "generation %u serving; stopping the old "
+                                  "workers",
+                   sup.gen);
+            sup_stop_old();
+        }
+    }
+}
+
+
+static void
+sup_on_ipc(struct ev_loop *loop, ev_io *io, int revents)
+{
+    sup_worker_t *w = WF_CONTAINER_OF(io, sup_worker_t, ipc_w);
+    int rc = wf_ipc_read(w->ipc_fd, &w->ipc_in, sup_on_ipc_msg, w);
+
+    if (rc != 0) { /* the worker is exiting; ev_child reports how */
+        ev_io_stop(loop, io);
+        close(w->ipc_fd);
+        w->ipc_fd = -1;
+    }
+}
+
+
+static void
+sup_spawn(int slot)
+{
+    sup_worker_t *w;
+    int sv[2], *fds;
+    size_t nfds;
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+        wf_log(WF_LOG_ALERT, "socketpair: %s", strerror(errno));
+        return;
+    }
+    wf_set_cloexec(sv[0]);
+    wf_set_cloexec(sv[1]);
+    nfds = wf_lsn_for_slot(&sup.lsn, slot, &fds);
+    pid = fork();
+    if (pid == -1) {
+        wf_log(WF_LOG_CRIT, "fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        free(fds);
+        ev_timer_set(&sup.slots[slot].respawn_w, 1.0, 0.);
+        ev_timer_start(sup.loop, &sup.slots[slot].respawn_w);
+        return;
+    }
+    if (pid == 0) {
+        wf_worker_spec_t spec;
+
+        close(sv[0]);
+        sup_child_reset();
+        /* Sockets of other slots stay open in the master; this worker
+         * must not hold them. */
+        for (size_t i = 0; i < sup.lsn.n; i++) {
+            int mine = 0;
+
+            for (size_t j = 0; j < nfds; j++)
+                mine |= fds[j] == sup.lsn.v[i].fd;
+            if (!mine && sup.lsn.v[i].fd != -1)
+                close(sup.lsn.v[i].fd);
+        }
+        spec.conf = sup.conf;
+        spec.slot = slot;
+        spec.generation = sup.gen;
+        spec.ipc_fd = sv[1];
+        spec.lfds = fds;
+        spec.nlfds = nfds;
+        wf_log_set_role("worker", slot, sup.gen);
+        exit(wf_worker_main(&spec));
+    }
+    free(fds);
+    close(sv[1]);
+    w = wf_xcalloc(1, sizeof(*w));
+    w->pid = pid;
+    w->slot = slot;
+    w->gen = sup.gen;
+    w->state = SW_STARTING;
+    w->ipc_fd = sv[0];
+    w->started_ms = wf_now_ms();
+    wf_set_nonblock(w->ipc_fd);
+    ev_io_init(&w->ipc_w, sup_on_ipc, w->ipc_fd, EV_READ);
+    ev_io_start(sup.loop, &w->ipc_w);
+    w->next = sup.workers;
+    sup.workers = w;
+    sup.slots[slot].cur = w;
+    wf_log(WF_LOG_INFO, "started worker %d (pid %ld), generation %u", slot,
+           (long)pid, sup.gen);
+}
+
+
+static void
+sup_on_respawn(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    sup_slot_t *s = WF_CONTAINER_OF(t, sup_slot_t, respawn_w);
+
+    if (!sup.stopping)
+        sup_spawn((int)(s - sup.slots));
+}
+
+
+static void
+sup_describe_status(int status, char *out, size_t n)
+{
+    if (WIFEXITED(status))
+        snprintf(out, n, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(out, n, "killed by signal %d (%s)%s", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)),
+#ifdef WCOREDUMP
+                 WCOREDUMP(status) ? ", core dumped" :
+#endif
+                                   "");
+    else
+        snprintf(out, n, "stopped with status 0x%x", status);
+}
+
+
+/* A worker process ended: log why, and replace it if it should be
+ * running (backoff while it keeps dying young). */
+static void
+sup_reaped(pid_t pid, int status)
+{
+    sup_worker_t *w = sup_find(pid);
+    char why[128];
+    uint64_t now = wf_now_ms(), delay;
+    sup_slot_t *s;
+    int expected;
+
+    if (w == NULL)
+        return;
+    sup_describe_status(status, why, sizeof(why));
+    expected = sup.stopping || w->state == SW_STOPPING || w->gen != sup.gen;
+    if (expected) {
+        int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+        wf_log(clean ? WF_LOG_INFO : WF_LOG_WARNING,
+               "worker %d (pid %ld) generation %u %s", w->slot, (long)pid,
+               w->gen, why);
+        if (sup.slots != NULL && w->slot < sup.nslots &&
+            sup.slots[w->slot].cur == w)
+            sup.slots[w->slot].cur = NULL;
+        sup_forget(w);
+        if (sup.stopping && sup.workers == NULL)
+            ev_break(sup.loop, EVBREAK_ALL);
+        return;
+    }
+    s = &sup.slots[w->slot];
+    s->cur = NULL;
+    if (now - w->started_ms >= SUP_STABLE_MS)
+        s->fails = 0;
+    delay = 0;
+    if (s->fails > 0) {
+        delay = SUP_BACKOFF_MIN_MS;
+        for (unsigned i = 1; i < s->fails && delay < SUP_BACKOFF_MAX_MS; i++)
+            delay *= 2;
+        delay = WF_MIN(delay, SUP_BACKOFF_MAX_MS);
+    }
+    s->fails++;
+    wf_log(WF_LOG_ERR, "worker %d (pid %ld) %s; restarting in %llu ms",
+           w->slot, (long)pid, why, (unsigned long long)delay);
+    sup_forget(w);
+    ev_timer_set(&s->respawn_w, (double)delay / 1000., 0.);
+    ev_timer_start(sup.loop, &s->respawn_w);
+}
+
+
+static void
+sup_on_child(struct ev_loop *loop, ev_child *c, int revents)
+{
+    sup_reaped(c->rpid, c->rstatus);
+}
+
+
+static void
+sup_on_kill(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        wf_log(WF_LOG_WARNING, "worker %d (pid %ld) still running after the "
+                               "drain timeout; killing it",
+               w->slot, (long)w->pid);
+        kill(w->pid, SIGKILL);
+    }
+}
+
+
+static void
+sup_shutdown(const char *why)
+{
+    double grace;
+
+    if (sup.stopping)
+        return;
+    sup.stopping = 1;
+    wf_log(WF_LOG_NOTICE, "%s: stopping the workers (drain timeout %u ms)",
+           why, sup.conf->drain_timeout_ms);
+    for (int i = 0; i < sup.nslots; i++)
+        ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
+    ev_timer_stop(sup.loop, &sup.ready_w);
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        w->state = SW_STOPPING;
+        kill(w->pid, SIGTERM);
+    }
+    if (sup.workers == NULL) {
+        ev_break(sup.loop, EVBREAK_ALL);
+        return;
+    }
+    grace = (sup.conf->drain_timeout_ms + SUP_KILL_GRACE_MS) / 1000.;
+    ev_timer_init(&sup.kill_w, sup_on_kill, grace, 0.);
+    ev_timer_start(sup.loop, &sup.kill_w);
+}
+
+
+static void
+sup_on_ready_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    wf_log(WF_LOG_WARNING, "generation %u not ready after %d ms; stopping "
+                           "the old workers anyway",
+           sup.gen, SUP_READY_WAIT_MS);
+    sup_stop_old();
+}
+
+
+static void
+sup_make_slots(int n)
+{
+    sup.slots = wf_xcalloc((size_t)n, sizeof(*sup.slots));
+    sup.nslots = n;
+    for (int i = 0; i < n; i++)
+        ev_timer_init(&sup.slots[i].respawn_w, sup_on_respawn, 0., 0.);
+}
+
+
+/* SIGHUP: read the configuration again; on success start a new generation
+ * and stop the old one once the new one is serving. Listening sockets with
+ * the same address and slot are kept open across the reload. */
+static void
+sup_reload(void)
+{
+    wf_lsnset_t nlsn = {NULL, 0};
+    wf_conf_t *nconf;
+    char *cause = NULL;
+
+    if (sup.stopping)
+        return;
+    nconf = wf_conf_read(sup.path, sup.sets, sup.nsets, &cause);
+    if (nconf == NULL) {
+        wf_log(WF_LOG_ERR, "reload refused, old workers keep serving: %s",
+               cause);
+        free(cause);
+        return;
+    }
+    if (wf_lsn_open(&nlsn, nconf, &sup.lsn, &cause) != 0) {
+        wf_log(WF_LOG_ERR, "reload refused, old workers keep serving: %s",
+               cause);
+        free(cause);
+        wf_conf_free(nconf);
+        return;
+    }
+    /* Sockets the new configuration no longer uses are closed now: the old
+     * workers stop accepting anyway. Workers keep their own copies until
+     * they exit. */
+    wf_lsn_close(&sup.lsn);
+    sup.lsn = nlsn;
+    for (int i = 0; i < sup.nslots; i++)
+        ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
+    free(sup.slots);
+    /* Old workers run on their own copy of the old conf (fork). */
+    wf_conf_free(sup.conf);
+    sup.conf = nconf;
+    wf_log_set_level(nconf->log_level);
+    sup.gen++;
+    wf_log(WF_LOG_NOTICE, "reloading: starting generation %u with %d "
+                          "workers",
+           sup.gen, nconf->workers);
+    sup_make_slots(nconf->workers);
+    for (int i = 0; i < sup.nslots; i++)
+        sup_spawn(i);
+    ev_timer_set(&sup.ready_w, SUP_READY_WAIT_MS / 1000., 0.);
+    ev_timer_start(sup.loop, &sup.ready_w);
+}
+
+
+static void
+sup_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    switch (s->signum) {
+    case SIGHUP:
+        wf_log(WF_LOG_NOTICE, "SIGHUP: reloading the configuration");
+        sup_reload();
+        break;
+    case SIGTERM:
+    case SIGINT:
+    case SIGQUIT:
+        sup_shutdown(strsignal(s->signum));
+        break;
+    case SIGUSR1:
+        wf_log_reopen();
+        for (sup_worker_t *w = sup.workers; w != NULL; w = w->next)
+            kill(w->pid, SIGUSR1);
+        break;
+    }
+}
+
+
+static int
+sup_write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "we");
+
+    if (f == NULL) {
+        wf_log(WF_LOG_ERR, "pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    if (fclose(f) != 0) {
+        wf_log(WF_LOG_ERR, "pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+
+int
+wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
+           size_t nsets)
+{
+    static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
+    char *cause = NULL;
+    char *pidfile;
+
+    sup.loop = ev_default_loop(EVFLAG_AUTO);
+    if (sup.loop == NULL) {
+        wf_log(WF_LOG_EMERG, "cannot initialise libev");
+        return 1;
+    }
+    sup.conf = conf;
+    sup.path = path;
+    sup.sets = sets;
+    sup.nsets = nsets;
+    sup.gen = 1;
+    signal(SIGPIPE, SIG_IGN);
+    if (wf_lsn_open(&sup.lsn, conf, NULL, &cause) != 0) {
+        wf_log(WF_LOG_EMERG, "%s", cause);
+        free(cause);
+        return 1;
+    }
+    pidfile = conf->pidfile ? wf_xstrdup(conf->pidfile) : NULL;
+    if (pidfile != NULL && sup_write_pidfile(pidfile) != 0) {
+        wf_lsn_close(&sup.lsn);
+        free(pidfile);
+        return 1;
+    }
+    for (size_t i = 0; i < WF_ARRAY_LEN(sigs); i++) {
+        ev_signal_init(&sup.sig_w[i], sup_on_signal, sigs[i]);
+        ev_signal_start(sup.loop, &sup.sig_w[i]);
+    }
+    ev_child_init(&sup.child_w, sup_on_child, 0, 0);
+    ev_child_start(sup.loop, &sup.child_w);
+    ev_timer_init(&sup.ready_w, sup_on_ready_timeout, 0., 0.);
+    ev_timer_init(&sup.kill_w, sup_on_kill, 0., 0.);
+    for (size_t i = 0; i < conf->nlistens; i++)
+        wf_log(WF_LOG_NOTICE, "listening on %s", conf->listens[i].text);
+    wf_log(WF_LOG_NOTICE, "wsfan %s starting %d workers (%s)",
+           PACKAGE_VERSION, conf->workers,
+           wf_lsn_per_worker() ? "one SO_REUSEPORT socket each"
+                               : "sharing one socket");
+    sup_make_slots(conf->workers);
+    for (int i = 0; i < sup.nslots; i++)
+        sup_spawn(i);
+
+    ev_run(sup.loop, 0);
+
+    wf_lsn_close(&sup.lsn);
+    if (pidfile != NULL)
+        unlink(pidfile);
+    free(pidfile);
+    free(sup.slots);
+    wf_conf_free(sup.conf);
+    wf_log(WF_LOG_NOTICE, "exiting");
+    return sup.exit_status;
+}

@@ -1,0 +1,705 @@
+/* conf.c - config file reader: tokenizer, include, the directive table and
+ * the value parsers. Adding a directive is one table row plus a field. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+#include "x.h"
+
+#define CONF_MAX_ARGS 16
+#define CONF_MAX_INCLUDE_DEPTH 8
+#define CONF_MAX_LINE 4096
+#define CONF_SRC_SET 0x7fffffffu /* all --set overrides are one source */
+
+typedef struct conf_dir conf_dir_t;
+
+typedef int (*conf_setter_t)(wf_conf_t *c, const conf_dir_t *d, int argc,
+                             char **argv, char **why);
+
+struct conf_dir {
+    const char *name;
+    conf_setter_t set;
+    size_t off;        /* field in wf_conf_t */
+    uint64_t min, max; /* for numbers, sizes, durations */
+    int nargs;         /* exact argument count; -1: one or more */
+};
+
+static int conf_set_listen(wf_conf_t *, const conf_dir_t *, int, char **,
+                           char **);
+static int conf_set_workers(wf_conf_t *, const conf_dir_t *, int, char **,
+                            char **);
+static int conf_set_level(wf_conf_t *, const conf_dir_t *, int, char **,
+                          char **);
+static int conf_set_path(wf_conf_t *, const conf_dir_t *, int, char **,
+                         char **);
+static int conf_set_u32(wf_conf_t *, const conf_dir_t *, int, char **,
+                        char **);
+static int conf_set_size(wf_conf_t *, const conf_dir_t *, int, char **,
+                         char **);
+static int conf_set_duration(wf_conf_t *, const conf_dir_t *, int, char **,
+                             char **);
+
+#define OFF(f) offsetof(wf_conf_t, f)
+#define KIB 1024ull
+#define MIB (1024ull * 1024)
+#define SEC 1000ull
+#define HOUR (3600ull * 1000)
+
+static const conf_dir_t conf_dirs[] = {
+    {"listen", conf_set_listen, 0, 0, 0, -1},
+    {"workers", conf_set_workers, OFF(workers), 1, WF_CONF_MAX_WORKERS, 1},
+    {"log-level", conf_set_level, OFF(log_level), 0, 0, 1},
+    {"log-file", conf_set_path, OFF(log_file), 0, 0, 1},
+    {"pidfile", conf_set_path, OFF(pidfile), 0, 0, 1},
+    {"drain-timeout", conf_set_duration, OFF(drain_timeout_ms), 0, 24 * HOUR,
+     1},
+    {"max-connections", conf_set_u32, OFF(max_connections), 1, 10000000, 1},
+    {"max-header-size", conf_set_size, OFF(max_header_size), 256, MIB, 1},
+    {"max-headers", conf_set_u32, OFF(max_headers), 4, 1000, 1},
+    {"max-body-size", conf_set_size, OFF(max_body_size), 0, 64 * MIB, 1},
+    {"request-timeout", conf_set_duration, OFF(request_timeout_ms), 100,
+     HOUR, 1},
+    {"keepalive-timeout", conf_set_duration, OFF(keepalive_timeout_ms), 0,
+     HOUR, 1},
+};
+
+
+const char *const *
+wf_conf_directive_names(void)
+{
+    static const char *names[WF_ARRAY_LEN(conf_dirs) + 2];
+
+    if (names[0] == NULL) {
+        names[0] = "include";
+        for (size_t i = 0; i < WF_ARRAY_LEN(conf_dirs); i++)
+            names[i + 1] = conf_dirs[i].name;
+    }
+    return names;
+}
+
+
+wf_conf_t *
+wf_conf_new(void)
+{
+    wf_conf_t *c = wf_xcalloc(1, sizeof(*c));
+
+    c->workers = 0; /* auto */
+    c->log_level = WF_LOG_INFO;
+    c->drain_timeout_ms = 10 * 1000;
+    c->max_connections = 100000;
+    c->max_header_size = 8 * 1024;
+    c->max_headers = 64;
+    c->max_body_size = 64 * 1024 + 1024;
+    c->request_timeout_ms = 10 * 1000;
+    c->keepalive_timeout_ms = 75 * 1000;
+    return c;
+}
+
+
+static void
+conf_free_listens(wf_conf_t *c)
+{
+    for (size_t i = 0; i < c->nlistens; i++)
+        free(c->listens[i].text);
+    free(c->listens);
+    c->listens = NULL;
+    c->nlistens = 0;
+}
+
+
+void
+wf_conf_free(wf_conf_t *c)
+{
+    if (c == NULL)
+        return;
+    conf_free_listens(c);
+    free(c->path);
+    free(c->log_file);
+    free(c->pidfile);
+    free(c);
+}
+
+
+/* ---- value parsers ------------------------------------------------------ */
+
+/* Parse a decimal number followed by an optional unit from units[] (each
+ * with its multiplier); the empty unit uses bare_mult. */
+static int
+conf_parse_scaled(const char *s, const char *const *units,
+                  const uint64_t *mults, uint64_t bare_mult, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (*s < '0' || *s > '9')
+        return WF_EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return WF_EINVAL;
+    if (*end == '\0') {
+        if (bare_mult && v > UINT64_MAX / bare_mult)
+            return WF_EINVAL;
+        *out = v * bare_mult;
+        return 0;
+    }
+    for (size_t i = 0; units[i] != NULL; i++) {
+        if (strcmp(end, units[i]) == 0) {
+            if (v > UINT64_MAX / mults[i])
+                return WF_EINVAL;
+            *out = v * mults[i];
+            return 0;
+        }
+    }
+    return WF_EINVAL;
+}
+
+
+int
+wf_conf_parse_size(const char *s, uint64_t *out)
+{
+    static const char *const units[] = {"k", "K", "m", "M", "g", "G", NULL};
+    static const uint64_t mults[] = {KIB, KIB, MIB, MIB, 1024 * MIB,
+                                     1024 * MIB};
+
+    return conf_parse_scaled(s, units, mults, 1, out);
+}
+
+
+int
+wf_conf_parse_duration_ms(const char *s, uint64_t *out)
+{
+    static const char *const units[] = {"ms", "s", "m", "h", NULL};
+    static const uint64_t mults[] = {1, SEC, 60 * SEC, HOUR};
+
+    return conf_parse_scaled(s, units, mults, SEC, out);
+}
+
+
+int
+wf_conf_parse_addr(const char *s, wf_listen_t *l, char **cause)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *port;
+    char *end;
+    unsigned long p;
+    size_t hlen;
+
+    memset(&l->addr, 0, sizeof(l->addr));
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+
+        if (rb == NULL || rb[1] != ':')
+            goto bad;
+        hlen = (size_t)(rb - s - 1);
+        port = rb + 2;
+        if (hlen == 0 || hlen >= sizeof(host))
+            goto bad;
+        memcpy(host, s + 1, hlen);
+        host[hlen] = '\0';
+    } else {
+        const char *colon = strrchr(s, ':');
+
+        if (colon == NULL) {
+            strcpy(host, "*"); /* port only */
+            port = s;
+        } else {
+            hlen = (size_t)(colon - s);
+            if (hlen >= sizeof(host) || memchr(s, ':', hlen) != NULL)
+                goto bad; /* IPv6 needs brackets */
+            memcpy(host, s, hlen);
+            host[hlen] = '\0';
+            port = colon + 1;
+        }
+    }
+    if (*port < '0' || *port > '9')
+        goto bad;
+    errno = 0;
+    p = strtoul(port, &end, 10);
+    if (errno != 0 || *end != '\0' || p == 0 || p > 65535)
+        goto bad;
+
+    if (s[0] == '[') {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l->addr;
+
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)p);
+        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+            goto bad;
+        l->addrlen = sizeof(*sin6);
+        l->text = wf_xasprintf("[%s]:%lu", host, p);
+    } else {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&l->addr;
+
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)p);
+        if (strcmp(host, "*") == 0 || host[0] == '\0')
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+            goto bad;
+        l->addrlen = sizeof(*sin);
+        l->text = wf_xasprintf("%s:%lu",
+                               sin->sin_addr.s_addr == htonl(INADDR_ANY)
+                                   ? "0.0.0.0"
+                                   : host,
+                               p);
+    }
+    return 0;
+bad:
+    *cause = wf_xasprintf("invalid address \"%s\": expected IPv4:PORT, "
+                          "*:PORT, PORT or [IPv6]:PORT",
+                          s);
+    return WF_EINVAL;
+}
+
+
+/* ---- setters ------------------------------------------------------------ */
+
+static int
+conf_set_listen(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+                char **why)
+{
+    wf_listen_t l;
+
+    if (argc != 1) {
+        *why = wf_xasprintf("\"listen\" takes one address (\"%s\" is not "
+                            "supported here yet)",
+                            argv[1]);
+        return WF_EINVAL;
+    }
+    if (wf_conf_parse_addr(argv[0], &l, why) != 0)
+        return WF_EINVAL;
+    if (c->listen_src != c->src) { /* a new source replaces the old list */
+        conf_free_listens(c);
+        c->listen_src = c->src;
+    }
+    for (size_t i = 0; i < c->nlistens; i++) {
+        if (strcmp(c->listens[i].text, l.text) == 0) {
+            *why = wf_xasprintf("duplicate listen address %s", l.text);
+            free(l.text);
+            return WF_EINVAL;
+        }
+    }
+    c->listens = wf_xreallocarray(c->listens, c->nlistens + 1,
+                                  sizeof(*c->listens));
+    c->listens[c->nlistens++] = l;
+    return 0;
+}
+
+
+static int
+conf_set_workers(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+                 char **why)
+{
+    uint64_t v;
+    char *end;
+
+    if (strcmp(argv[0], "auto") == 0) {
+        c->workers = 0;
+        return 0;
+    }
+    errno = 0;
+    v = strtoull(argv[0], &end, 10);
+    if (argv[0][0] < '0' || argv[0][0] > '9' || *end != '\0' || errno ||
+        v < d->min || v > d->max) {
+        *why = wf_xasprintf("invalid value \"%s\" for \"workers\": expected "
+                            "auto or a number from %llu to %llu",
+                            argv[0], (unsigned long long)d->min,
+                            (unsigned long long)d->max);
+        return WF_EINVAL;
+    }
+    c->workers = (int)v;
+    return 0;
+}
+
+
+static int
+conf_set_level(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+               char **why)
+{
+    int level = wf_log_level_parse(argv[0]);
+
+    if (level < 0) {
+        *why = wf_xasprintf("invalid log level \"%s\": expected emerg, alert,"
+                            " crit, error, warn, notice, info or debug",
+                            argv[0]);
+        return WF_EINVAL;
+    }
+    c->log_level = level;
+    return 0;
+}
+
+
+static int
+conf_set_path(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+              char **why)
+{
+    char **field = (char **)((char *)c + d->off);
+
+    if (argv[0][0] == '\0') {
+        *why = wf_xasprintf("\"%s\" needs a path", d->name);
+        return WF_EINVAL;
+    }
+    free(*field);
+    *field = strcmp(argv[0], "off") == 0 ? NULL : wf_xstrdup(argv[0]);
+    return 0;
+}
+
+
+static int
+conf_range_error(const conf_dir_t *d, const char *val, const char *what,
+                 char **why)
+{
+    *why = wf_xasprintf("invalid value \"%s\" for \"%s\": expected %s from "
+                        "%llu to %llu",
+                        val, d->name, what, (unsigned long long)d->min,
+                        (unsigned long long)d->max);
+    return WF_EINVAL;
+}
+
+
+static int
+conf_set_u32(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+             char **why)
+{
+    uint64_t v;
+    char *end;
+
+    errno = 0;
+    v = strtoull(argv[0], &end, 10);
+    if (argv[0][0] < '0' || argv[0][0] > '9' || *end != '\0' || errno ||
+        v < d->min || v > d->max)
+        return conf_range_error(d, argv[0], "a number", why);
+    *(uint32_t *)((char *)c + d->off) = (uint32_t)v;
+    return 0;
+}
+
+
+static int
+conf_set_size(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+              char **why)
+{
+    uint64_t v;
+
+    if (wf_conf_parse_size(argv[0], &v) != 0 || v < d->min || v > d->max)
+        return conf_range_error(d, argv[0], "a size (bytes, or with k, m, g)",
+                                why);
+    *(size_t *)((char *)c + d->off) = (size_t)v;
+    return 0;
+}
+
+
+static int
+conf_set_duration(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+                  char **why)
+{
+    uint64_t v;
+
+    if (wf_conf_parse_duration_ms(argv[0], &v) != 0 || v < d->min ||
+        v > d->max)
+        return conf_range_error(d, argv[0],
+                                "a duration in ms (with ms, s, m or h; "
+                                "bare numbers are seconds)",
+                                why);
+    *(uint32_t *)((char *)c + d->off) = (uint32_t)v;
+    return 0;
+}
+
+
+/* ---- reader ------------------------------------------------------------- */
+
+static int conf_load_file(wf_conf_t *c, const char *path, int depth,
+                          char **cause);
+
+/* Split text into arguments in place: whitespace separates, '#' at the
+ * start of a word begins a comment, "double quotes" group with \" and \\
+ * escapes. Returns argc, or -1 with *why set. */
+static int
+conf_split(char *p, char **argv, char **why)
+{
+    int argc = 0;
+
+    for (;;) {
+        char *out;
+
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p == '\0' || *p == '#')
+            return argc;
+        if (argc == CONF_MAX_ARGS) {
+            *why = wf_xasprintf("too many arguments (at most %d)",
+                                CONF_MAX_ARGS);
+            return -1;
+        }
+        argv[argc++] = out = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '\0') {
+                    *why = wf_xstrdup("unterminated quoted string");
+                    return -1;
+                }
+                if (*p == '"')
+                    break;
+                if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                    p++;
+                *out++ = *p++;
+            }
+            p++;
+            if (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' &&
+                *p != '\n') {
+                *why = wf_xstrdup("a quoted string must end its argument");
+                return -1;
+            }
+        } else {
+            while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' &&
+                   *p != '\n')
+                *out++ = *p++;
+        }
+        if (*p != '\0')
+            p++;
+        *out = '\0';
+    }
+}
+
+
+/* Handle "include GLOB": relative patterns are relative to the including
+ * file's directory; a pattern without wildcards must name a file. */
+static int
+conf_include(wf_conf_t *c, const char *file, const char *pattern, int depth,
+             char **why)
+{
+    glob_t g;
+    char *full;
+    int r, rc = 0;
+
+    if (depth >= CONF_MAX_INCLUDE_DEPTH) {
+        *why = wf_xasprintf("includes nested deeper than %d (a loop?)",
+                            CONF_MAX_INCLUDE_DEPTH);
+        return WF_EINVAL;
+    }
+    if (pattern[0] != '/' && strrchr(file, '/') != NULL)
+        full = wf_xasprintf("%.*s/%s", (int)(strrchr(file, '/') - file), file,
+                            pattern);
+    else
+        full = wf_xstrdup(pattern);
+    r = glob(full, GLOB_ERR, NULL, &g);
+    if (r == GLOB_NOMATCH) {
+        if (strpbrk(pattern, "*?[") == NULL) {
+            *why = wf_xasprintf("include \"%s\": %s", full, strerror(ENOENT));
+            rc = WF_EINVAL;
+        }
+    } else if (r != 0) {
+        *why = wf_xasprintf("include \"%s\": cannot read", full);
+        rc = WF_EINVAL;
+    } else {
+        for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+            rc = conf_load_file(c, g.gl_pathv[i], depth + 1, why);
+        if (rc != 0)
+            rc = WF_ECONFIG; /* *why already has file:line */
+    }
+    if (r != GLOB_NOMATCH)
+        globfree(&g);
+    free(full);
+    return rc;
+}
+
+
+static int
+conf_apply(wf_conf_t *c, char *text, const char *file, unsigned line,
+           int depth, char **cause)
+{
+    char *argv[CONF_MAX_ARGS];
+    char *why = NULL;
+    const conf_dir_t *d = NULL;
+    int argc, rc;
+
+    argc = conf_split(text, argv, &why);
+    if (argc <= 0) {
+        rc = argc == 0 ? 0 : WF_EINVAL;
+        goto out;
+    }
+    if (strcmp(argv[0], "include") == 0) {
+        if (argc != 2) {
+            why = wf_xstrdup("\"include\" takes one file name or pattern");
+            rc = WF_EINVAL;
+            goto out;
+        }
+        rc = conf_include(c, file, argv[1], depth, &why);
+        if (rc == WF_ECONFIG) { /* error inside the included file */
+            *cause = why;
+            return rc;
+        }
+        goto out;
+    }
+    for (size_t i = 0; i < WF_ARRAY_LEN(conf_dirs); i++)
+        if (strcmp(argv[0], conf_dirs[i].name) == 0)
+            d = &conf_dirs[i];
+    if (d == NULL) {
+        why = wf_xasprintf("unknown directive \"%s\"", argv[0]);
+        rc = WF_EINVAL;
+        goto out;
+    }
+    if ((d->nargs >= 0 && argc - 1 != d->nargs) || argc < 2) {
+        if (d->nargs == 1)
+            why = wf_xasprintf("\"%s\" takes one value", d->name);
+        else
+            why = wf_xasprintf("\"%s\" takes at least one value", d->name);
+        rc = WF_EINVAL;
+        goto out;
+    }
+    rc = d->set(c, d, argc - 1, argv + 1, &why);
+out:
+    if (rc != 0) {
+        *cause = line ? wf_xasprintf("%s:%u: %s", file, line, why)
+                      : wf_xasprintf("%s: %s", file, why);
+        free(why);
+        return WF_ECONFIG;
+    }
+    return 0;
+}
+
+
+static int
+conf_load_file(wf_conf_t *c, const char *path, int depth, char **cause)
+{
+    char buf[CONF_MAX_LINE];
+    unsigned line = 0;
+    FILE *f;
+    int rc = 0;
+
+    f = fopen(path, "re");
+    if (f == NULL) {
+        *cause = wf_xasprintf("%s: cannot open: %s", path, strerror(errno));
+        return WF_ECONFIG;
+    }
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        size_t n = strlen(buf);
+
+        line++;
+        if (n == sizeof(buf) - 1 && buf[n - 1] != '\n' && !feof(f)) {
+            *cause = wf_xasprintf("%s:%u: line longer than %d bytes", path,
+                                  line, CONF_MAX_LINE - 2);
+            rc = WF_ECONFIG;
+            break;
+        }
+        if (memchr(buf, '\0', n) != NULL || strlen(buf) != n) {
+            *cause = wf_xasprintf("%s:%u: NUL byte in line", path, line);
+            rc = WF_ECONFIG;
+            break;
+        }
+        rc = conf_apply(c, buf, path, line, depth, cause);
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && ferror(f)) {
+        *cause = wf_xasprintf("%s: read error: %s", path, strerror(errno));
+        rc = WF_ECONFIG;
+    }
+    fclose(f);
+    return rc;
+}
+
+
+int
+wf_conf_load(wf_conf_t *c, const char *path, char **cause)
+{
+    c->src++;
+    if (c->src == CONF_SRC_SET)
+        c->src = 1;
+    free(c->path);
+    c->path = wf_xstrdup(path);
+    return conf_load_file(c, path, 0, cause);
+}
+
+
+int
+wf_conf_parse_line(wf_conf_t *c, const char *text, const char *file,
+                   unsigned line, char **cause)
+{
+    char *copy = wf_xstrdup(text);
+    int rc = conf_apply(c, copy, file, line, 0, cause);
+
+    free(copy);
+    return rc;
+}
+
+
+int
+wf_conf_set(wf_conf_t *c, const char *kv, char **cause)
+{
+    const char *eq = strchr(kv, '=');
+    char *line;
+    int rc;
+
+    if (eq == NULL || eq == kv) {
+        *cause = wf_xasprintf("--set: expected key=value, not \"%s\"", kv);
+        return WF_ECONFIG;
+    }
+    if (strncmp(kv, "include=", 8) == 0) {
+        *cause = wf_xstrdup("--set: \"include\" is only valid in a file");
+        return WF_ECONFIG;
+    }
+    c->src = CONF_SRC_SET;
+    /* Quote nothing: the value splits into arguments like a file line. */
+    line = wf_xasprintf("%.*s %s", (int)(eq - kv), kv, eq + 1);
+    rc = wf_conf_parse_line(c, line, "--set", 0, cause);
+    free(line);
+    return rc;
+}
+
+
+int
+wf_conf_finish(wf_conf_t *c, char **cause)
+{
+    if (c->workers == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        c->workers = n < 1 ? 1 : n > WF_CONF_MAX_WORKERS ? WF_CONF_MAX_WORKERS
+                                                        : (int)n;
+    }
+    if (c->nlistens == 0) {
+        wf_listen_t l;
+        char *why = NULL;
+
+        if (wf_conf_parse_addr("0.0.0.0:8080", &l, &why) != 0) {
+            *cause = why;
+            return WF_ECONFIG;
+        }
+        c->listens = wf_xcalloc(1, sizeof(*c->listens));
+        c->listens[0] = l;
+        c->nlistens = 1;
+    }
+    return 0;
+}
+
+
+wf_conf_t *
+wf_conf_read(const char *path, char *const *sets, size_t nsets, char **cause)
+{
+    wf_conf_t *c = wf_conf_new();
+
+    if (path != NULL && wf_conf_load(c, path, cause) != 0)
+        goto fail;
+    for (size_t i = 0; i < nsets; i++)
+        if (wf_conf_set(c, sets[i], cause) != 0)
+            goto fail;
+    if (wf_conf_finish(c, cause) != 0)
+        goto fail;
+    return c;
+fail:
+    wf_conf_free(c);
+    return NULL;
+}

@@ -1,0 +1,88 @@
+/* conf.h - the configuration: built-in defaults, the config file format
+ * (one directive per line, "name value...", '#' comments, "include GLOB",
+ * sizes with k/m/g, durations with ms/s/m/h) and --set overrides.
+ * Owner: the master builds a wf_conf_t per generation; workers inherit a
+ * read-only copy across fork(). Errors are reported as "file:line: message"
+ * in a caller-freed *cause. Threads: none. */
+#ifndef WF_CONF_H
+#define WF_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define WF_CONF_DEFAULT_PORT 8080
+#define WF_CONF_MAX_WORKERS 512
+
+typedef struct wf_listen {
+    char *text; /* canonical "ADDR:PORT" or "[ADDR]:PORT", for logs */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+} wf_listen_t;
+
+typedef struct wf_conf {
+    char *path; /* the file read, or NULL: built-in defaults */
+
+    wf_listen_t *listens;
+    size_t nlistens;
+    int workers; /* >= 1 after wf_conf_finish(); 0 = auto before */
+    int log_level;
+    char *log_file;  /* NULL: stderr */
+    char *pidfile;   /* NULL: none */
+    uint32_t drain_timeout_ms; /* bound on graceful shutdown */
+
+    /* HTTP, per worker */
+    uint32_t max_connections;
+    size_t max_header_size; /* request line plus headers */
+    uint32_t max_headers;
+    size_t max_body_size;
+    uint32_t request_timeout_ms;   /* to receive a whole request */
+    uint32_t keepalive_timeout_ms; /* idle between requests */
+
+    /* private: the source being read (a file, or --set) and the source
+     * that last set "listen", so that a repeatable directive in a new
+     * source replaces what an earlier one said instead of adding to it. */
+    unsigned src;
+    unsigned listen_src;
+} wf_conf_t;
+
+/* A conf with the built-in defaults (no listeners yet: wf_conf_finish()
+ * adds 0.0.0.0:8080 if none was configured). Caller frees. */
+wf_conf_t *wf_conf_new(void);
+void wf_conf_free(wf_conf_t *c);
+
+/* Read the file at path (and what it includes) into c. Returns 0, or
+ * WF_ECONFIG with "file:line: message" in *cause (caller frees). */
+int wf_conf_load(wf_conf_t *c, const char *path, char **cause);
+
+/* Apply one "key=value" override (the --set option); the value is split
+ * into arguments like a config line. Returns 0 or WF_ECONFIG + *cause. */
+int wf_conf_set(wf_conf_t *c, const char *kv, char **cause);
+
+/* Apply one config line's text as if read from file:line (used by the two
+ * above and by tests). */
+int wf_conf_parse_line(wf_conf_t *c, const char *text, const char *file,
+                       unsigned line, char **cause);
+
+/* Resolve what depends on the machine: "workers auto" becomes the CPU
+ * count, no listener becomes the default one. Returns 0 or WF_ECONFIG. */
+int wf_conf_finish(wf_conf_t *c, char **cause);
+
+/* All of the above in one: defaults, then the file at path (NULL: none),
+ * then each --set override, then wf_conf_finish(). Returns the conf, or
+ * NULL with the reason in *cause (caller frees). */
+wf_conf_t *wf_conf_read(const char *path, char *const *sets, size_t nsets,
+                        char **cause);
+
+/* Parse helpers, exported for the ctl tool and tests.
+ * Sizes: bytes, or with k/m/g (1024-based). Durations: ms, s, m, h; a bare
+ * number means seconds. Return 0 or WF_EINVAL. */
+int wf_conf_parse_size(const char *s, uint64_t *out);
+int wf_conf_parse_duration_ms(const char *s, uint64_t *out);
+/* "0.0.0.0:80", "*:80", "80", "[::]:80", "[::1]:80". */
+int wf_conf_parse_addr(const char *s, wf_listen_t *l, char **cause);
+
+/* The directive names, NULL-terminated (for docs consistency tests). */
+const char *const *wf_conf_directive_names(void);
+
+#endif

@@ -1,0 +1,12 @@
+# shared/local.mk - libwfshared.a: code both the master and the workers use.
+noinst_LIBRARIES += shared/libwfshared.a
+shared_libwfshared_a_SOURCES = \
+	shared/buf.c shared/buf.h \
+	shared/conf.c shared/conf.h \
+	shared/err.c shared/err.h \
+	shared/ipc.c shared/ipc.h \
+	shared/json.c shared/json.h \
+	shared/log.c shared/log.h \
+	shared/msg.c shared/msg.h \
+	shared/tq.c shared/tq.h \
+	shared/x.c shared/x.h

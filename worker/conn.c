@@ -1,0 +1,518 @@
+/* conn.c - client connections: reading into the shared scratch buffer,
+ * the HTTP phase, the corked send queue, timeouts and the close path. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "msg.h"
+#include "route.h"
+#include "tq.h"
+#include "x.h"
+
+#define CONN_SCRATCH (64 * 1024) /* one read's worth, shared by all */
+#define CONN_IOV_MAX 64          /* queue entries per writev */
+#define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
+#define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
+
+enum conn_state {
+    CONN_HTTP,   /* reading requests */
+    CONN_LINGER, /* reply sent or being sent, then close */
+    CONN_CLOSED, /* waiting to be freed at the end of the iteration */
+};
+
+enum conn_flag {
+    CONN_F_CLOSE_AFTER = 1 << 0, /* close once the queue is flushed */
+    CONN_F_PENDING = 1 << 1,     /* on the flush list */
+    CONN_F_PAUSED = 1 << 2,      /* not reading: too much output queued */
+};
+
+enum conn_tq {
+    TQ_NONE,
+    TQ_REQUEST,   /* receiving a request: request-timeout */
+    TQ_KEEPALIVE, /* between requests: keepalive-timeout */
+    TQ_LINGER,    /* after an error reply */
+    TQ_COUNT,
+};
+
+struct wf_conn {
+    ev_io io;
+    wf_tq_node_t tmo;
+    wf_conn_t *next_pending; /* flush list, or the graveyard */
+    wf_http_t *http;         /* HTTP phase only */
+    wf_msg_t **q;            /* send queue ring, NULL when empty */
+    uint32_t qhead, qlen, qcap;
+    uint32_t qoff; /* bytes of q[qhead] already sent */
+    size_t qbytes; /* unsent bytes queued */
+    uint8_t state, flags, tq;
+};
+
+static struct {
+    const wf_conn_env_t *env;
+    struct ev_loop *loop;
+    char *scratch;
+    wf_tq_t tqs[TQ_COUNT];
+    ev_timer tick_w;
+    uint64_t tick_at; /* when tick_w fires, UINT64_MAX if idle */
+    ev_prepare flush_w;
+    wf_conn_t *pending; /* to flush before the loop blocks */
+    wf_conn_t *dead;    /* closed, to free after the flush */
+    size_t count;
+    wf_http_limits_t lim;
+} conns;
+
+static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents);
+
+
+/* ---- timeouts ----------------------------------------------------------- */
+
+static void
+conn_arm_tick(uint64_t deadline)
+{
+    uint64_t now;
+
+    if (deadline >= conns.tick_at)
+        return;
+    now = wf_now_ms();
+    conns.tick_at = deadline;
+    ev_timer_stop(conns.loop, &conns.tick_w);
+    ev_timer_set(&conns.tick_w,
+                 deadline > now ? (double)(deadline - now) / 1000. : 0., 0.);
+    ev_timer_start(conns.loop, &conns.tick_w);
+}
+
+
+static void
+conn_set_tq(wf_conn_t *c, int tq)
+{
+    if (c->tq != TQ_NONE && c->tq != tq)
+        wf_tq_remove(&conns.tqs[c->tq], &c->tmo);
+    c->tq = (uint8_t)tq;
+    if (tq == TQ_NONE)
+        return;
+    wf_tq_push(&conns.tqs[tq], &c->tmo, wf_now_ms());
+    conn_arm_tick(c->tmo.deadline);
+}
+
+
+static void conn_reply_close(wf_conn_t *c, int status, const char *why);
+
+
+static void
+conn_expire(wf_conn_t *c, int tq)
+{
+    switch (tq) {
+    case TQ_REQUEST:
+        if (c->http != NULL && wf_http_started(c->http))
+            conn_reply_close(c, 408, "request timeout");
+        else
+            wf_conn_close(c, "timed out before a request");
+        break;
+    case TQ_KEEPALIVE:
+        wf_conn_close(c, "keep-alive timeout");
+        break;
+    default:
+        wf_conn_close(c, "linger timeout");
+        break;
+    }
+}
+
+
+static void
+conn_on_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    uint64_t now = wf_now_ms(), next = UINT64_MAX;
+
+    conns.tick_at = UINT64_MAX;
+    for (int i = TQ_NONE + 1; i < TQ_COUNT; i++) {
+        wf_tq_node_t *n;
+
+        while ((n = wf_tq_expired(&conns.tqs[i], now)) != NULL) {
+            wf_conn_t *c = WF_CONTAINER_OF(n, wf_conn_t, tmo);
+
+            wf_tq_remove(&conns.tqs[i], n);
+            c->tq = TQ_NONE;
+            conn_expire(c, i);
+        }
+        next = WF_MIN(next, wf_tq_next_deadline(&conns.tqs[i]));
+    }
+    if (next != UINT64_MAX)
+        conn_arm_tick(next);
+}
+
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void
+conn_want(wf_conn_t *c, int events)
+{
+    if (c->io.events == events)
+        return;
+    ev_io_stop(conns.loop, &c->io);
+    ev_io_set(&c->io, c->io.fd, events);
+    if (events)
+        ev_io_start(conns.loop, &c->io);
+}
+
+
+static int
+conn_read_events(const wf_conn_t *c)
+{
+    return (c->flags & CONN_F_PAUSED) ? 0 : EV_READ;
+}
+
+
+void
+wf_conn_send(wf_conn_t *c, wf_msg_t *m)
+{
+    if (c->state == CONN_CLOSED) {
+        wf_msg_unref(m);
+        return;
+    }
+    if (c->qlen == c->qcap) {
+        uint32_t ncap = c->qcap ? c->qcap * 2 : 4;
+        wf_msg_t **nq = wf_xreallocarray(NULL, ncap, sizeof(*nq));
+
+        for (uint32_t i = 0; i < c->qlen; i++)
+            nq[i] = c->q[(c->qhead + i) % c->qcap];
+        free(c->q);
+        c->q = nq;
+        c->qcap = ncap;
+        c->qhead = 0;
+    }
+    c->q[(c->qhead + c->qlen) % c->qcap] = m;
+    c->qlen++;
+    c->qbytes += m->len;
+    if (!(c->flags & CONN_F_PENDING)) {
+        c->flags |= CONN_F_PENDING;
+        c->next_pending = conns.pending;
+        conns.pending = c;
+    }
+}
+
+
+static void
+conn_queue_free(wf_conn_t *c)
+{
+    for (uint32_t i = 0; i < c->qlen; i++)
+        wf_msg_unref(c->q[(c->qhead + i) % c->qcap]);
+    free(c->q);
+    c->q = NULL;
+    c->qhead = c->qlen = c->qcap = c->qoff = 0;
+    c->qbytes = 0;
+}
+
+
+/* Write as much of the queue as the socket takes. Returns 0, or -1 after
+ * closing c. */
+static int
+conn_flush(wf_conn_t *c)
+{
+    while (c->qlen > 0) {
+        struct iovec iov[CONN_IOV_MAX];
+        int n = 0;
+        ssize_t w;
+
+        for (uint32_t i = 0; i < c->qlen && n < CONN_IOV_MAX; i++) {
+            wf_msg_t *m = c->q[(c->qhead + i) % c->qcap];
+            size_t off = i == 0 ? c->qoff : 0;
+
+            iov[n].iov_base = m->data + off;
+            iov[n].iov_len = m->len - off;
+            n++;
+        }
+        do
+            w = writev(c->io.fd, iov, n);
+        while (w == -1 && errno == EINTR);
+        if (w == -1) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                conn_want(c, conn_read_events(c) | EV_WRITE);
+                return 0;
+            }
+            wf_conn_close(c, "write error");
+            return -1;
+        }
+        c->qbytes -= (size_t)w;
+        while (w > 0) {
+            wf_msg_t *m = c->q[c->qhead];
+            size_t left = m->len - c->qoff;
+
+            if ((size_t)w < left) {
+                c->qoff += (uint32_t)w;
+                break;
+            }
+            w -= (ssize_t)left;
+            c->qoff = 0;
+            wf_msg_unref(m);
+            c->qhead = (c->qhead + 1) % c->qcap;
+            c->qlen--;
+        }
+    }
+    conn_queue_free(c); /* idle connections hold no queue */
+    if (c->flags & CONN_F_CLOSE_AFTER) {
+        if (c->state == CONN_LINGER) {
+            /* Half-close and read what the client still sends, so its
+             * unread request does not turn our reply into a reset. */
+            shutdown(c->io.fd, SHUT_WR);
+            c->flags &= (uint8_t)~(CONN_F_CLOSE_AFTER | CONN_F_PAUSED);
+            conn_want(c, EV_READ);
+            conn_set_tq(c, TQ_LINGER);
+            return 0;
+        }
+        wf_conn_close(c, "response sent");
+        return -1;
+    }
+    if (c->flags & CONN_F_PAUSED)
+        c->flags &= (uint8_t)~CONN_F_PAUSED;
+    conn_want(c, conn_read_events(c));
+    return 0;
+}
+
+
+/* Before the loop blocks: flush every connection that queued data, then
+ * free the connections closed during this iteration. */
+static void
+conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+    while (conns.pending != NULL) {
+        wf_conn_t *c = conns.pending;
+
+        conns.pending = c->next_pending;
+        c->next_pending = NULL;
+        c->flags &= (uint8_t)~CONN_F_PENDING;
+        if (c->state == CONN_CLOSED)
+            free(c); /* closed while queued: not in the graveyard */
+        else
+            conn_flush(c);
+    }
+    while (conns.dead != NULL) {
+        wf_conn_t *c = conns.dead;
+
+        conns.dead = c->next_pending;
+        free(c);
+    }
+}
+
+
+/* ---- closing ------------------------------------------------------------ */
+
+void
+wf_conn_close(wf_conn_t *c, const char *why)
+{
+    if (c->state == CONN_CLOSED)
+        return;
+    wf_log(WF_LOG_DEBUG, "connection fd %d closed: %s", c->io.fd, why);
+    ev_io_stop(conns.loop, &c->io);
+    close(c->io.fd);
+    conn_set_tq(c, TQ_NONE);
+    conn_queue_free(c);
+    wf_http_free(c->http);
+    c->http = NULL;
+    c->state = CONN_CLOSED;
+    /* On the flush list, the flush frees it; otherwise it goes to the
+     * graveyard, freed after this iteration's flush. */
+    if (!(c->flags & CONN_F_PENDING)) {
+        c->next_pending = conns.dead;
+        conns.dead = c;
+    }
+    conns.count--;
+    if (conns.env->on_close != NULL)
+        conns.env->on_close();
+}
+
+
+/* Queue an error reply, stop reading requests and close after it. */
+static void
+conn_reply_close(wf_conn_t *c, int status, const char *why)
+{
+    wf_buf_t out = WF_BUF_INIT;
+
+    wf_log(WF_LOG_INFO, "HTTP %d on fd %d: %s", status, c->io.fd, why);
+    wf_route_error(status, &out);
+    wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
+    wf_buf_free(&out);
+    c->state = CONN_LINGER;
+    c->flags |= CONN_F_CLOSE_AFTER;
+    wf_http_free(c->http);
+    c->http = NULL;
+    conn_set_tq(c, TQ_LINGER);
+}
+
+
+/* ---- the HTTP phase ----------------------------------------------------- */
+
+static void
+conn_http_input(wf_conn_t *c, const char *p, size_t len)
+{
+    while (len > 0 && c->state == CONN_HTTP) {
+        const wf_http_req_t *req;
+        wf_buf_t out = WF_BUF_INIT;
+        size_t used;
+        int r, keepalive;
+
+        if (!wf_http_started(c->http) && c->tq != TQ_REQUEST)
+            conn_set_tq(c, TQ_REQUEST);
+        r = wf_http_feed(c->http, p, len, &used);
+        p += used;
+        len -= used;
+        if (r == WF_HTTP_MORE)
+            return;
+        if (r == WF_HTTP_ERROR) {
+            conn_reply_close(c, wf_http_status(c->http),
+                             wf_http_error(c->http));
+            return;
+        }
+        req = wf_http_request(c->http);
+        keepalive = req->keepalive;
+        wf_route(c->http, req, conns.env->info, &out, &keepalive);
+        wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
+        wf_buf_free(&out);
+        if (!keepalive) {
+            c->state = CONN_LINGER;
+            c->flags |= CONN_F_CLOSE_AFTER;
+            wf_http_free(c->http);
+            c->http = NULL;
+            conn_set_tq(c, TQ_LINGER);
+            return;
+        }
+        wf_http_next(c->http);
+        conn_set_tq(c, conns.env->conf->keepalive_timeout_ms ? TQ_KEEPALIVE
+                                                            : TQ_REQUEST);
+    }
+    if (c->state == CONN_HTTP && c->qbytes > CONN_HTTP_OUT_MAX) {
+        /* Pipelined requests faster than the client reads the answers:
+         * stop reading until the queue drains. */
+        c->flags |= CONN_F_PAUSED;
+    }
+}
+
+
+static void
+conn_on_readable(wf_conn_t *c)
+{
+    ssize_t n;
+
+    do
+        n = read(c->io.fd, conns.scratch, CONN_SCRATCH);
+    while (n == -1 && errno == EINTR);
+    if (n == 0) {
+        wf_conn_close(c, "closed by the client");
+        return;
+    }
+    if (n == -1) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            wf_conn_close(c, "read error");
+        return;
+    }
+    switch (c->state) {
+    case CONN_HTTP:
+        conn_http_input(c, conns.scratch, (size_t)n);
+        if (c->flags & CONN_F_PAUSED)
+            conn_want(c, EV_WRITE);
+        break;
+    case CONN_LINGER:
+        break; /* discard */
+    }
+}
+
+
+static void
+conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
+{
+    wf_conn_t *c = WF_CONTAINER_OF(io, wf_conn_t, io);
+
+    if ((revents & EV_WRITE) && conn_flush(c) != 0)
+        return;
+    if ((revents & EV_READ) && c->state != CONN_CLOSED)
+        conn_on_readable(c);
+}
+
+
+/* ---- life cycle --------------------------------------------------------- */
+
+wf_conn_t *
+wf_conn_new(int fd)
+{
+    wf_conn_t *c = wf_xcalloc(1, sizeof(*c));
+
+    c->state = CONN_HTTP;
+    c->http = wf_http_new(&conns.lim);
+    ev_io_init(&c->io, conn_on_io, fd, EV_READ);
+    ev_io_start(conns.loop, &c->io);
+    conns.count++;
+    conn_set_tq(c, TQ_REQUEST);
+    return c;
+}
+
+
+size_t
+wf_conn_count(void)
+{
+    return conns.count;
+}
+
+
+void
+wf_conn_drain(void)
+{
+    /* Idle keep-alive connections close now; a connection in the middle
+     * of a request closes after its reply (wf_route() sees draining). */
+    wf_tq_t *q = &conns.tqs[TQ_KEEPALIVE];
+
+    while (q->head.next != &q->head) {
+        wf_conn_t *c = WF_CONTAINER_OF(q->head.next, wf_conn_t, tmo);
+
+        wf_conn_close(c, "worker stopping");
+    }
+    q = &conns.tqs[TQ_REQUEST];
+    for (wf_tq_node_t *n = q->head.next, *next; n != &q->head; n = next) {
+        wf_conn_t *c = WF_CONTAINER_OF(n, wf_conn_t, tmo);
+
+        next = n->next;
+        if (c->http != NULL && !wf_http_started(c->http))
+            wf_conn_close(c, "worker stopping");
+    }
+}
+
+
+void
+wf_conn_init(const wf_conn_env_t *env)
+{
+    memset(&conns, 0, sizeof(conns));
+    conns.env = env;
+    conns.loop = env->loop;
+    conns.scratch = wf_xmalloc(CONN_SCRATCH);
+    conns.lim.max_header_size = env->conf->max_header_size;
+    conns.lim.max_headers = env->conf->max_headers;
+    conns.lim.max_body_size = env->conf->max_body_size;
+    wf_tq_init(&conns.tqs[TQ_REQUEST], env->conf->request_timeout_ms);
+    wf_tq_init(&conns.tqs[TQ_KEEPALIVE], env->conf->keepalive_timeout_ms);
+    wf_tq_init(&conns.tqs[TQ_LINGER], CONN_LINGER_MS);
+    conns.tick_at = UINT64_MAX;
+    ev_timer_init(&conns.tick_w, conn_on_tick, 0., 0.);
+    ev_prepare_init(&conns.flush_w, conn_on_prepare);
+    ev_prepare_start(conns.loop, &conns.flush_w);
+}
+
+
+void
+wf_conn_cleanup(void)
+{
+    ev_timer_stop(conns.loop, &conns.tick_w);
+    ev_prepare_stop(conns.loop, &conns.flush_w);
+    conn_on_prepare(conns.loop, &conns.flush_w, 0);
+    free(conns.scratch);
+    conns.scratch = NULL;
+}

@@ -1,0 +1,60 @@
+/* conn.h - one client connection inside a worker: its socket, its
+ * protocol phase (HTTP now, WebSocket after an upgrade), its send queue of
+ * shared wf_msg_t references and its timeout.
+ * Writes are corked: wf_conn_send() only queues, and every queued
+ * connection is flushed with one writev() just before the loop blocks, so
+ * frames queued in one loop iteration leave in one system call.
+ * Idle connections hold no buffers: input is read into one per-worker
+ * scratch buffer and the send queue exists only while it has data.
+ * Owner: the worker loop; wf_conn_close() is the only way a conn ends (the
+ * memory is released after the current loop iteration, so a conn found
+ * closed mid-walk is skipped safely).
+ * Threads: none; only the worker's libev callbacks call in here. */
+#ifndef WF_CONN_H
+#define WF_CONN_H
+
+#include <stddef.h>
+
+#include <ev.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "route.h"
+
+typedef struct wf_conn wf_conn_t;
+
+typedef struct wf_conn_env {
+    struct ev_loop *loop;
+    const wf_conf_t *conf;
+    const wf_route_info_t *info; /* slot, generation, draining, ... */
+    void (*on_close)(void);      /* after every close: the worker may
+                                    resume accepting or exit */
+} wf_conn_env_t;
+
+/* Set up the module for this worker (timers, the flush hook, scratch
+ * buffer). env must outlive the module. */
+void wf_conn_init(const wf_conn_env_t *env);
+
+/* Release the module's memory (connections must be gone). */
+void wf_conn_cleanup(void);
+
+/* Adopt an accepted, non-blocking socket. Never fails (allocation aborts).
+ */
+wf_conn_t *wf_conn_new(int fd);
+
+/* Queue m on c's send queue (the caller's reference moves to the queue).
+ * The bytes leave at the end of this loop iteration. */
+void wf_conn_send(wf_conn_t *c, wf_msg_t *m);
+
+/* End the connection now: close the socket, drop the queue. why is logged
+ * at debug. Safe to call twice. */
+void wf_conn_close(wf_conn_t *c, const char *why);
+
+/* Open connections. */
+size_t wf_conn_count(void);
+
+/* Graceful stop: close idle connections now; the others close as soon as
+ * their current response is sent. */
+void wf_conn_drain(void);
+
+#endif

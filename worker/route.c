@@ -1,0 +1,63 @@
+/* route.c - request routing and the small built-in endpoints. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "route.h"
+
+#define ROUTE_JSON "application/json"
+#define ROUTE_TEXT "text/plain; charset=utf-8"
+
+
+static void
+route_healthz(const wf_http_req_t *req, const wf_route_info_t *info,
+              wf_buf_t *out, int keepalive)
+{
+    char body[160];
+    int n;
+
+    n = snprintf(body, sizeof(body),
+                 "{\"status\":\"%s\",\"worker\":%d,\"pid\":%ld,"
+                 "\"generation\":%u}\n",
+                 info->draining ? "draining" : "ok", info->slot, info->pid,
+                 info->generation);
+    wf_http_respond(out, info->draining ? 503 : 200, ROUTE_JSON,
+                    "Cache-Control: no-store\r\n", body, (size_t)n, keepalive,
+                    req->is_head);
+}
+
+
+void
+wf_route(const wf_http_t *h, const wf_http_req_t *req,
+         const wf_route_info_t *info, wf_buf_t *out, int *keepalive)
+{
+    static const char not_found[] = "not found\n";
+    static const char not_allowed[] = "method not allowed\n";
+
+    if (info->draining)
+        *keepalive = 0;
+    if (strcmp(req->path, "/healthz") == 0) {
+        if (!req->is_get && !req->is_head) {
+            wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",
+                            not_allowed, sizeof(not_allowed) - 1, *keepalive,
+                            0);
+            return;
+        }
+        route_healthz(req, info, out, *keepalive);
+        return;
+    }
+    wf_http_respond(out, 404, ROUTE_TEXT, NULL, not_found,
+                    sizeof(not_found) - 1, *keepalive, req->is_head);
+}
+
+
+void
+wf_route_error(int status, wf_buf_t *out)
+{
+    char body[96];
+    int n = snprintf(body, sizeof(body), "%s\n", wf_http_reason(status));
+
+    wf_http_respond(out, status, ROUTE_TEXT, NULL, body, (size_t)n, 0, 0);
+}

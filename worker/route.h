@@ -1,0 +1,27 @@
+/* route.h - what a worker answers to a complete HTTP request: the health
+ * check, and 404/405 for everything it does not serve.
+ * Pure: fills an output buffer; the connection sends it.
+ * Threads: none. */
+#ifndef WF_ROUTE_H
+#define WF_ROUTE_H
+
+#include "buf.h"
+#include "http.h"
+
+typedef struct wf_route_info {
+    int slot;
+    unsigned generation;
+    long pid;
+    int draining; /* the worker is stopping: health checks fail */
+} wf_route_info_t;
+
+/* Append the response to req to out. *keepalive comes in as what the
+ * client allows and goes out as what the connection should do. */
+void wf_route(const wf_http_t *h, const wf_http_req_t *req,
+              const wf_route_info_t *info, wf_buf_t *out, int *keepalive);
+
+/* The response to a request that could not be read (status from
+ * wf_http_status()); the connection closes after it. */
+void wf_route_error(int status, wf_buf_t *out);
+
+#endif

@@ -1,0 +1,233 @@
+/* wrk.c - a worker process: its libev loop, accepting on its listening
+ * sockets, signals, the master link, and the graceful stop.
+ * Entry point: wf_worker_main() (declared in shared/ipc.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <ev.h>
+
+#include "conn.h"
+#include "err.h"
+#include "ipc.h"
+#include "log.h"
+#include "route.h"
+#include "x.h"
+
+#define WRK_ACCEPT_BATCH 64      /* accepts per readiness event */
+#define WRK_EMFILE_PAUSE 0.1     /* s to stop accepting when out of fds */
+
+static struct {
+    struct ev_loop *loop;
+    const wf_worker_spec_t *spec;
+    ev_io *lsn_w;
+    size_t nlsn;
+    int accepting;
+    int stopping;
+    ev_io ipc_w;
+    wf_buf_t ipc_in;
+    ev_signal sig_w[4];
+    ev_timer resume_w; /* accept again after EMFILE */
+    wf_route_info_t info;
+    wf_conn_env_t env;
+} wrk;
+
+
+static void
+wrk_accepting(int on)
+{
+    if (wrk.accepting == on)
+        return;
+    wrk.accepting = on;
+    for (size_t i = 0; i < wrk.nlsn; i++) {
+        if (on)
+            ev_io_start(wrk.loop, &wrk.lsn_w[i]);
+        else
+            ev_io_stop(wrk.loop, &wrk.lsn_w[i]);
+    }
+}
+
+
+static int
+wrk_at_capacity(void)
+{
+    return wf_conn_count() >= wrk.spec->conf->max_connections;
+}
+
+
+static void
+wrk_on_accept(struct ev_loop *loop, ev_io *io, int revents)
+{
+    for (int i = 0; i < WRK_ACCEPT_BATCH && !wrk_at_capacity(); i++) {
+        int one = 1, fd;
+
+#ifdef HAVE_ACCEPT4
+        fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        fd = accept(io->fd, NULL, NULL);
+        if (fd != -1 && (wf_set_nonblock(fd) || wf_set_cloexec(fd))) {
+            close(fd);
+            continue;
+        }
+#endif
+        if (fd == -1) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                errno == ENOMEM) {
+                wf_log(WF_LOG_WARNING, "accept: %s; pausing accepts",
+                       strerror(errno));
+                wrk_accepting(0);
+                ev_timer_start(loop, &wrk.resume_w);
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                wf_log(WF_LOG_ERR, "accept: %s", strerror(errno));
+            }
+            return;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        wf_conn_new(fd);
+    }
+    if (wrk_at_capacity()) {
+        wf_log(WF_LOG_WARNING, "max-connections (%u) reached; not accepting",
+               wrk.spec->conf->max_connections);
+        wrk_accepting(0);
+    }
+}
+
+
+static void
+wrk_on_resume(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    if (!wrk.stopping && !wrk_at_capacity())
+        wrk_accepting(1);
+}
+
+
+/* After every connection close: accept again below the limit, or finish
+ * the graceful stop when the last connection is gone. */
+static void
+wrk_on_conn_close(void)
+{
+    if (wrk.stopping) {
+        if (wf_conn_count() == 0)
+            ev_break(wrk.loop, EVBREAK_ALL);
+        return;
+    }
+    if (!wrk.accepting && !ev_is_active(&wrk.resume_w) && !wrk_at_capacity())
+        wrk_accepting(1);
+}
+
+
+static void
+wrk_stop(const char *why)
+{
+    if (wrk.stopping)
+        return;
+    wrk.stopping = 1;
+    wrk.info.draining = 1;
+    wf_log(WF_LOG_INFO, "%s: stopping (%zu connections)", why,
+           wf_conn_count());
+    wrk_accepting(0);
+    ev_timer_stop(wrk.loop, &wrk.resume_w);
+    wf_conn_drain();
+    if (wf_conn_count() == 0)
+        ev_break(wrk.loop, EVBREAK_ALL);
+}
+
+
+static void
+wrk_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    if (s->signum == SIGUSR1) {
+        wf_log_reopen();
+        return;
+    }
+    wrk_stop(strsignal(s->signum));
+}
+
+
+static void
+wrk_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
+{
+    if (type == WF_IPC_STOP)
+        wrk_stop("told to stop");
+}
+
+
+static void
+wrk_on_ipc(struct ev_loop *loop, ev_io *io, int revents)
+{
+    int rc = wf_ipc_read(io->fd, &wrk.ipc_in, wrk_on_ipc_msg, NULL);
+
+    if (rc != 0) {
+        /* The master is gone: nobody supervises us any more. */
+        wf_log(WF_LOG_ERR, "lost the master (%s); exiting", wf_strerror(rc));
+        ev_io_stop(loop, io);
+        wrk_stop("master gone");
+    }
+}
+
+
+int
+wf_worker_main(const wf_worker_spec_t *spec)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
+
+    memset(&wrk, 0, sizeof(wrk));
+    wrk.loop = EV_DEFAULT;
+    wrk.spec = spec;
+#if defined(HAVE_PRCTL) && defined(PR_SET_PDEATHSIG)
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+#if defined(HAVE_PRCTL) && defined(PR_SET_NAME)
+    prctl(PR_SET_NAME, "wsfan-worker");
+#endif
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    for (size_t i = 0; i < WF_ARRAY_LEN(sigs); i++) {
+        ev_signal_init(&wrk.sig_w[i], wrk_on_signal, sigs[i]);
+        ev_signal_start(wrk.loop, &wrk.sig_w[i]);
+    }
+    wrk.info.slot = spec->slot;
+    wrk.info.generation = spec->generation;
+    wrk.info.pid = (long)getpid();
+    wrk.env.loop = wrk.loop;
+    wrk.env.conf = spec->conf;
+    wrk.env.info = &wrk.info;
+    wrk.env.on_close = wrk_on_conn_close;
+    wf_conn_init(&wrk.env);
+
+    wf_set_nonblock(spec->ipc_fd);
+    ev_io_init(&wrk.ipc_w, wrk_on_ipc, spec->ipc_fd, EV_READ);
+    ev_io_start(wrk.loop, &wrk.ipc_w);
+    ev_timer_init(&wrk.resume_w, wrk_on_resume, WRK_EMFILE_PAUSE, 0.);
+
+    wrk.nlsn = spec->nlfds;
+    wrk.lsn_w = wf_xcalloc(wrk.nlsn ? wrk.nlsn : 1, sizeof(*wrk.lsn_w));
+    for (size_t i = 0; i < wrk.nlsn; i++)
+        ev_io_init(&wrk.lsn_w[i], wrk_on_accept, spec->lfds[i], EV_READ);
+    wrk_accepting(1);
+
+    if (wf_ipc_send(spec->ipc_fd, WF_IPC_READY, NULL, 0) != 0)
+        wf_log(WF_LOG_ERR, "cannot tell the master we are ready: %s",
+               strerror(errno));
+    wf_log(WF_LOG_DEBUG, "worker ready");
+
+    ev_run(wrk.loop, 0);
+
+    wf_log(WF_LOG_INFO, "exiting");
+    wf_conn_cleanup();
+    free(wrk.lsn_w);
+    wf_buf_free(&wrk.ipc_in);
+    return 0;
+}
