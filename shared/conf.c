@@ -48,6 +48,10 @@ static int conf_set_u32(wf_conf_t *, const conf_dir_t *, int, char **,
                         char **);
 static int conf_set_size(wf_conf_t *, const conf_dir_t *, int, char **,
                          char **);
+static int conf_set_flag(wf_conf_t *, const conf_dir_t *, int, char **,
+                         char **);
+static int conf_set_origins(wf_conf_t *, const conf_dir_t *, int, char **,
+                            char **);
 static int conf_set_duration(wf_conf_t *, const conf_dir_t *, int, char **,
                              char **);
 
@@ -73,6 +77,18 @@ static const conf_dir_t conf_dirs[] = {
      HOUR, 1},
     {"keepalive-timeout", conf_set_duration, OFF(keepalive_timeout_ms), 0,
      HOUR, 1},
+    {"ws-path", conf_set_path, OFF(ws_path), 0, 0, 1},
+    {"echo", conf_set_flag, OFF(echo), 0, 0, 1},
+    {"allowed-origins", conf_set_origins, 0, 0, 0, -1},
+    {"compression", conf_set_flag, OFF(compression), 0, 0, 1},
+    {"handshake-timeout", conf_set_duration, OFF(handshake_timeout_ms), 100,
+     HOUR, 1},
+    {"ping-interval", conf_set_duration, OFF(ping_interval_ms), 0, HOUR, 1},
+    {"pong-timeout", conf_set_duration, OFF(pong_timeout_ms), 100, HOUR, 1},
+    {"max-message-size", conf_set_size, OFF(max_message_size), 125,
+     64 * MIB, 1},
+    {"send-buffer-limit", conf_set_size, OFF(send_buffer_limit), 4 * KIB,
+     1024 * MIB, 1},
 };
 
 
@@ -104,6 +120,14 @@ wf_conf_new(void)
     c->max_body_size = 64 * 1024 + 1024;
     c->request_timeout_ms = 10 * 1000;
     c->keepalive_timeout_ms = 75 * 1000;
+    c->ws_path = wf_xstrdup("/ws");
+    c->echo = 0;
+    c->compression = 0;
+    c->handshake_timeout_ms = 10 * 1000;
+    c->ping_interval_ms = 25 * 1000;
+    c->pong_timeout_ms = 10 * 1000;
+    c->max_message_size = 64 * 1024;
+    c->send_buffer_limit = 1024 * 1024;
     return c;
 }
 
@@ -119,12 +143,25 @@ conf_free_listens(wf_conf_t *c)
 }
 
 
+static void
+conf_free_origins(wf_conf_t *c)
+{
+    for (size_t i = 0; i < c->norigins; i++)
+        free(c->origins[i]);
+    free(c->origins);
+    c->origins = NULL;
+    c->norigins = 0;
+}
+
+
 void
 wf_conf_free(wf_conf_t *c)
 {
     if (c == NULL)
         return;
     conf_free_listens(c);
+    conf_free_origins(c);
+    free(c->ws_path);
     free(c->path);
     free(c->log_file);
     free(c->pidfile);
@@ -354,6 +391,55 @@ conf_set_path(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
     }
     free(*field);
     *field = strcmp(argv[0], "off") == 0 ? NULL : wf_xstrdup(argv[0]);
+    return 0;
+}
+
+
+static int
+conf_set_flag(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+              char **why)
+{
+    int *field = (int *)((char *)c + d->off);
+
+    if (strcmp(argv[0], "on") == 0 || strcmp(argv[0], "yes") == 0)
+        *field = 1;
+    else if (strcmp(argv[0], "off") == 0 || strcmp(argv[0], "no") == 0)
+        *field = 0;
+    else {
+        *why = wf_xasprintf("invalid value \"%s\" for \"%s\": expected on "
+                            "or off",
+                            argv[0], d->name);
+        return WF_EINVAL;
+    }
+    return 0;
+}
+
+
+/* allowed-origins ORIGIN...: "*" allows any; a host starting with "*."
+ * allows its subdomains; otherwise an exact scheme://host[:port]. */
+static int
+conf_set_origins(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+                 char **why)
+{
+    if (c->origins_src != c->src) {
+        conf_free_origins(c);
+        c->origins_src = c->src;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+
+        if (strcmp(o, "*") != 0 && strncmp(o, "http://", 7) != 0 &&
+            strncmp(o, "https://", 8) != 0) {
+            *why = wf_xasprintf("invalid origin \"%s\": expected *, or "
+                                "http(s)://host[:port] (host may start with "
+                                "*.)",
+                                o);
+            return WF_EINVAL;
+        }
+        c->origins = wf_xreallocarray(c->origins, c->norigins + 1,
+                                      sizeof(*c->origins));
+        c->origins[c->norigins++] = wf_xstrdup(o);
+    }
     return 0;
 }
 
@@ -669,6 +755,10 @@ wf_conf_finish(wf_conf_t *c, char **cause)
 
         c->workers = n < 1 ? 1 : n > WF_CONF_MAX_WORKERS ? WF_CONF_MAX_WORKERS
                                                         : (int)n;
+    }
+    if (c->ws_path == NULL || c->ws_path[0] != '/') {
+        *cause = wf_xasprintf("ws-path must start with '/'");
+        return WF_ECONFIG;
     }
     if (c->nlistens == 0) {
         wf_listen_t l;

@@ -39,11 +39,24 @@ typedef struct wf_conf {
     uint32_t request_timeout_ms;   /* to receive a whole request */
     uint32_t keepalive_timeout_ms; /* idle between requests */
 
+    /* WebSocket */
+    char *ws_path;         /* the protocol v1 endpoint, "/ws" */
+    int echo;              /* serve the /echo endpoint (conformance) */
+    char **origins;        /* allowed-origins; NULL: same origin only */
+    size_t norigins;
+    int compression;       /* negotiate permessage-deflate */
+    uint32_t handshake_timeout_ms;
+    uint32_t ping_interval_ms; /* 0: never ping */
+    uint32_t pong_timeout_ms;
+    size_t max_message_size;  /* inflated size too */
+    size_t send_buffer_limit; /* per connection; then close 1013 */
+
     /* private: the source being read (a file, or --set) and the source
      * that last set "listen", so that a repeatable directive in a new
      * source replaces what an earlier one said instead of adding to it. */
     unsigned src;
     unsigned listen_src;
+    unsigned origins_src;
 } wf_conf_t;
 
 /* A conf with the built-in defaults (no listeners yet: wf_conf_finish()

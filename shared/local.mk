@@ -9,4 +9,5 @@ shared_libwfshared_a_SOURCES = \
 	shared/log.c shared/log.h \
 	shared/msg.c shared/msg.h \
 	shared/tq.c shared/tq.h \
+	shared/utf8.c shared/utf8.h \
 	shared/x.c shared/x.h

@@ -12,7 +12,11 @@ unit_tests = \
 	tests/unit/shared/test_conf \
 	tests/unit/shared/test_json \
 	tests/unit/shared/test_tq \
-	tests/unit/worker/test_http
+	tests/unit/shared/test_utf8 \
+	tests/unit/worker/test_http \
+	tests/unit/worker/test_hs \
+	tests/unit/worker/test_pmd \
+	tests/unit/worker/test_wsf
 check_PROGRAMS += $(unit_tests)
 
 tests_unit_shared_test_buf_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -23,8 +27,16 @@ tests_unit_shared_test_json_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shared_test_json_LDADD = $(UNIT_SHARED_LDADD)
 tests_unit_shared_test_tq_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shared_test_tq_LDADD = $(UNIT_SHARED_LDADD)
+tests_unit_shared_test_utf8_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_shared_test_utf8_LDADD = $(UNIT_SHARED_LDADD)
+tests_unit_worker_test_wsf_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
+tests_unit_worker_test_wsf_LDADD = $(UNIT_WORKER_LDADD)
 tests_unit_worker_test_http_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
 tests_unit_worker_test_http_LDADD = $(UNIT_WORKER_LDADD)
+tests_unit_worker_test_hs_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
+tests_unit_worker_test_hs_LDADD = $(UNIT_WORKER_LDADD)
+tests_unit_worker_test_pmd_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
+tests_unit_worker_test_pmd_LDADD = $(UNIT_WORKER_LDADD)
 
 integration_tests = \
 	tests/integration/test_config.py \

@@ -1,5 +1,6 @@
 /* conn.c - client connections: reading into the shared scratch buffer,
- * the HTTP phase, the corked send queue, timeouts and the close path. */
+ * the HTTP phase and the upgrade, the corked send queue, timeouts and the
+ * close path. The WebSocket phase lives in ws.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,13 +14,16 @@
 #include <ev.h>
 
 #include "buf.h"
+#include "conn-t.h"
 #include "conn.h"
 #include "err.h"
+#include "hs.h"
 #include "http.h"
 #include "log.h"
 #include "msg.h"
 #include "route.h"
 #include "tq.h"
+#include "ws.h"
 #include "x.h"
 
 #define CONN_SCRATCH (64 * 1024) /* one read's worth, shared by all */
@@ -27,43 +31,13 @@
 #define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
 #define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
 
-enum conn_state {
-    CONN_HTTP,   /* reading requests */
-    CONN_LINGER, /* reply sent or being sent, then close */
-    CONN_CLOSED, /* waiting to be freed at the end of the iteration */
-};
-
-enum conn_flag {
-    CONN_F_CLOSE_AFTER = 1 << 0, /* close once the queue is flushed */
-    CONN_F_PENDING = 1 << 1,     /* on the flush list */
-    CONN_F_PAUSED = 1 << 2,      /* not reading: too much output queued */
-};
-
-enum conn_tq {
-    TQ_NONE,
-    TQ_REQUEST,   /* receiving a request: request-timeout */
-    TQ_KEEPALIVE, /* between requests: keepalive-timeout */
-    TQ_LINGER,    /* after an error reply */
-    TQ_COUNT,
-};
-
-struct wf_conn {
-    ev_io io;
-    wf_tq_node_t tmo;
-    wf_conn_t *next_pending; /* flush list, or the graveyard */
-    wf_http_t *http;         /* HTTP phase only */
-    wf_msg_t **q;            /* send queue ring, NULL when empty */
-    uint32_t qhead, qlen, qcap;
-    uint32_t qoff; /* bytes of q[qhead] already sent */
-    size_t qbytes; /* unsent bytes queued */
-    uint8_t state, flags, tq;
-};
-
 static struct {
     const wf_conn_env_t *env;
     struct ev_loop *loop;
     char *scratch;
-    wf_tq_t tqs[TQ_COUNT];
+    wf_tq_t tqs[WF_TQ_COUNT];
+    wf_pmd_conf_t pmd;
+    wf_hs_opts_t hs;
     ev_timer tick_w;
     uint64_t tick_at; /* when tick_w fires, UINT64_MAX if idle */
     ev_prepare flush_w;
@@ -94,13 +68,13 @@ conn_arm_tick(uint64_t deadline)
 }
 
 
-static void
-conn_set_tq(wf_conn_t *c, int tq)
+void
+wf_conn_set_tq(wf_conn_t *c, int tq)
 {
-    if (c->tq != TQ_NONE && c->tq != tq)
+    if (c->tq != WF_TQ_NONE && c->tq != tq)
         wf_tq_remove(&conns.tqs[c->tq], &c->tmo);
     c->tq = (uint8_t)tq;
-    if (tq == TQ_NONE)
+    if (tq == WF_TQ_NONE)
         return;
     wf_tq_push(&conns.tqs[tq], &c->tmo, wf_now_ms());
     conn_arm_tick(c->tmo.deadline);
@@ -114,14 +88,20 @@ static void
 conn_expire(wf_conn_t *c, int tq)
 {
     switch (tq) {
-    case TQ_REQUEST:
+    case WF_TQ_HANDSHAKE:
+    case WF_TQ_REQUEST:
         if (c->http != NULL && wf_http_started(c->http))
             conn_reply_close(c, 408, "request timeout");
         else
             wf_conn_close(c, "timed out before a request");
         break;
-    case TQ_KEEPALIVE:
+    case WF_TQ_KEEPALIVE:
         wf_conn_close(c, "keep-alive timeout");
+        break;
+    case WF_TQ_WS_IDLE:
+    case WF_TQ_WS_PONG:
+    case WF_TQ_WS_CLOSE:
+        wf_ws_timeout(c, tq);
         break;
     default:
         wf_conn_close(c, "linger timeout");
@@ -136,14 +116,14 @@ conn_on_tick(struct ev_loop *loop, ev_timer *t, int revents)
     uint64_t now = wf_now_ms(), next = UINT64_MAX;
 
     conns.tick_at = UINT64_MAX;
-    for (int i = TQ_NONE + 1; i < TQ_COUNT; i++) {
+    for (int i = WF_TQ_NONE + 1; i < WF_TQ_COUNT; i++) {
         wf_tq_node_t *n;
 
         while ((n = wf_tq_expired(&conns.tqs[i], now)) != NULL) {
             wf_conn_t *c = WF_CONTAINER_OF(n, wf_conn_t, tmo);
 
             wf_tq_remove(&conns.tqs[i], n);
-            c->tq = TQ_NONE;
+            c->tq = WF_TQ_NONE;
             conn_expire(c, i);
         }
         next = WF_MIN(next, wf_tq_next_deadline(&conns.tqs[i]));
@@ -170,14 +150,14 @@ conn_want(wf_conn_t *c, int events)
 static int
 conn_read_events(const wf_conn_t *c)
 {
-    return (c->flags & CONN_F_PAUSED) ? 0 : EV_READ;
+    return (c->flags & WF_CONN_F_PAUSED) ? 0 : EV_READ;
 }
 
 
 void
 wf_conn_send(wf_conn_t *c, wf_msg_t *m)
 {
-    if (c->state == CONN_CLOSED) {
+    if (c->state == WF_CONN_CLOSED) {
         wf_msg_unref(m);
         return;
     }
@@ -195,8 +175,8 @@ wf_conn_send(wf_conn_t *c, wf_msg_t *m)
     c->q[(c->qhead + c->qlen) % c->qcap] = m;
     c->qlen++;
     c->qbytes += m->len;
-    if (!(c->flags & CONN_F_PENDING)) {
-        c->flags |= CONN_F_PENDING;
+    if (!(c->flags & WF_CONN_F_PENDING)) {
+        c->flags |= WF_CONN_F_PENDING;
         c->next_pending = conns.pending;
         conns.pending = c;
     }
@@ -261,21 +241,21 @@ conn_flush(wf_conn_t *c)
         }
     }
     conn_queue_free(c); /* idle connections hold no queue */
-    if (c->flags & CONN_F_CLOSE_AFTER) {
-        if (c->state == CONN_LINGER) {
+    if (c->flags & WF_CONN_F_CLOSE_AFTER) {
+        if (c->state == WF_CONN_LINGER) {
             /* Half-close and read what the client still sends, so its
              * unread request does not turn our reply into a reset. */
             shutdown(c->io.fd, SHUT_WR);
-            c->flags &= (uint8_t)~(CONN_F_CLOSE_AFTER | CONN_F_PAUSED);
+            c->flags &= (uint8_t)~(WF_CONN_F_CLOSE_AFTER | WF_CONN_F_PAUSED);
             conn_want(c, EV_READ);
-            conn_set_tq(c, TQ_LINGER);
+            wf_conn_set_tq(c, WF_TQ_LINGER);
             return 0;
         }
         wf_conn_close(c, "response sent");
         return -1;
     }
-    if (c->flags & CONN_F_PAUSED)
-        c->flags &= (uint8_t)~CONN_F_PAUSED;
+    if (c->flags & WF_CONN_F_PAUSED)
+        c->flags &= (uint8_t)~WF_CONN_F_PAUSED;
     conn_want(c, conn_read_events(c));
     return 0;
 }
@@ -291,8 +271,8 @@ conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 
         conns.pending = c->next_pending;
         c->next_pending = NULL;
-        c->flags &= (uint8_t)~CONN_F_PENDING;
-        if (c->state == CONN_CLOSED)
+        c->flags &= (uint8_t)~WF_CONN_F_PENDING;
+        if (c->state == WF_CONN_CLOSED)
             free(c); /* closed while queued: not in the graveyard */
         else
             conn_flush(c);
@@ -311,19 +291,21 @@ conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 void
 wf_conn_close(wf_conn_t *c, const char *why)
 {
-    if (c->state == CONN_CLOSED)
+    if (c->state == WF_CONN_CLOSED)
         return;
     wf_log(WF_LOG_DEBUG, "connection fd %d closed: %s", c->io.fd, why);
     ev_io_stop(conns.loop, &c->io);
     close(c->io.fd);
-    conn_set_tq(c, TQ_NONE);
+    wf_conn_set_tq(c, WF_TQ_NONE);
     conn_queue_free(c);
     wf_http_free(c->http);
     c->http = NULL;
-    c->state = CONN_CLOSED;
+    if (c->ws != NULL)
+        wf_ws_free(c);
+    c->state = WF_CONN_CLOSED;
     /* On the flush list, the flush frees it; otherwise it goes to the
      * graveyard, freed after this iteration's flush. */
-    if (!(c->flags & CONN_F_PENDING)) {
+    if (!(c->flags & WF_CONN_F_PENDING)) {
         c->next_pending = conns.dead;
         conns.dead = c;
     }
@@ -343,27 +325,105 @@ conn_reply_close(wf_conn_t *c, int status, const char *why)
     wf_route_error(status, &out);
     wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
     wf_buf_free(&out);
-    c->state = CONN_LINGER;
-    c->flags |= CONN_F_CLOSE_AFTER;
+    wf_conn_close_after_flush(c);
+}
+
+
+void
+wf_conn_close_after_flush(wf_conn_t *c)
+{
+    if (c->state == WF_CONN_CLOSED)
+        return;
+    c->state = WF_CONN_LINGER;
+    c->flags |= WF_CONN_F_CLOSE_AFTER;
     wf_http_free(c->http);
     c->http = NULL;
-    conn_set_tq(c, TQ_LINGER);
+    wf_conn_set_tq(c, WF_TQ_LINGER);
+}
+
+
+void
+wf_conn_pause(wf_conn_t *c)
+{
+    c->flags |= WF_CONN_F_PAUSED;
+    conn_want(c, c->qlen ? EV_WRITE : 0);
+}
+
+
+void
+wf_conn_drop_queue(wf_conn_t *c)
+{
+    wf_msg_t *head = NULL;
+
+    /* A frame already partly on the wire must be finished, or the stream
+     * is corrupt; everything behind it goes. */
+    if (c->qlen > 0 && c->qoff > 0) {
+        head = c->q[c->qhead];
+        c->qlen--;
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qbytes -= head->len;
+    }
+    {
+        uint32_t off = c->qoff;
+
+        conn_queue_free(c);
+        if (head != NULL) {
+            wf_conn_send(c, head);
+            c->qoff = off;
+            c->qbytes -= off;
+        }
+    }
+}
+
+
+const wf_conn_env_t *
+wf_conn_env(void)
+{
+    return conns.env;
+}
+
+
+/* An upgrade request on the WebSocket endpoint: answer the handshake and,
+ * on success, hand the rest of the input to the session. */
+static void
+conn_upgrade(wf_conn_t *c, const wf_http_req_t *req, int mode, uint8_t *rest,
+             size_t len)
+{
+    wf_buf_t out = WF_BUF_INIT;
+    wf_hs_result_t hs;
+
+    if (wf_hs_check(c->http, req, &conns.hs, &hs, &out) != 0) {
+        wf_log(WF_LOG_INFO, "WebSocket handshake refused (%d) on fd %d: %s",
+               hs.status, c->io.fd, hs.why);
+        wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
+        wf_buf_free(&out);
+        wf_conn_close_after_flush(c);
+        return;
+    }
+    wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
+    wf_buf_free(&out);
+    wf_http_free(c->http);
+    c->http = NULL;
+    c->state = WF_CONN_WS;
+    wf_ws_start(c, mode, &hs);
+    if (len > 0)
+        wf_ws_input(c, rest, len);
 }
 
 
 /* ---- the HTTP phase ----------------------------------------------------- */
 
 static void
-conn_http_input(wf_conn_t *c, const char *p, size_t len)
+conn_http_input(wf_conn_t *c, char *p, size_t len)
 {
-    while (len > 0 && c->state == CONN_HTTP) {
+    while (len > 0 && c->state == WF_CONN_HTTP) {
         const wf_http_req_t *req;
         wf_buf_t out = WF_BUF_INIT;
         size_t used;
         int r, keepalive;
 
-        if (!wf_http_started(c->http) && c->tq != TQ_REQUEST)
-            conn_set_tq(c, TQ_REQUEST);
+        if (!wf_http_started(c->http) && c->tq == WF_TQ_KEEPALIVE)
+            wf_conn_set_tq(c, WF_TQ_REQUEST);
         r = wf_http_feed(c->http, p, len, &used);
         p += used;
         len -= used;
@@ -376,25 +436,25 @@ conn_http_input(wf_conn_t *c, const char *p, size_t len)
         }
         req = wf_http_request(c->http);
         keepalive = req->keepalive;
-        wf_route(c->http, req, conns.env->info, &out, &keepalive);
+        r = wf_route(c->http, req, conns.env->info, &out, &keepalive);
+        if (r == WF_ROUTE_ECHO) {
+            conn_upgrade(c, req, WF_WS_ECHO, (uint8_t *)p, len);
+            return;
+        }
         wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
         wf_buf_free(&out);
         if (!keepalive) {
-            c->state = CONN_LINGER;
-            c->flags |= CONN_F_CLOSE_AFTER;
-            wf_http_free(c->http);
-            c->http = NULL;
-            conn_set_tq(c, TQ_LINGER);
+            wf_conn_close_after_flush(c);
             return;
         }
         wf_http_next(c->http);
-        conn_set_tq(c, conns.env->conf->keepalive_timeout_ms ? TQ_KEEPALIVE
-                                                            : TQ_REQUEST);
+        wf_conn_set_tq(c, conns.env->conf->keepalive_timeout_ms ? WF_TQ_KEEPALIVE
+                                                            : WF_TQ_REQUEST);
     }
-    if (c->state == CONN_HTTP && c->qbytes > CONN_HTTP_OUT_MAX) {
+    if (c->state == WF_CONN_HTTP && c->qbytes > CONN_HTTP_OUT_MAX) {
         /* Pipelined requests faster than the client reads the answers:
          * stop reading until the queue drains. */
-        c->flags |= CONN_F_PAUSED;
+        c->flags |= WF_CONN_F_PAUSED;
     }
 }
 
@@ -417,12 +477,15 @@ conn_on_readable(wf_conn_t *c)
         return;
     }
     switch (c->state) {
-    case CONN_HTTP:
+    case WF_CONN_HTTP:
         conn_http_input(c, conns.scratch, (size_t)n);
-        if (c->flags & CONN_F_PAUSED)
+        if (c->flags & WF_CONN_F_PAUSED)
             conn_want(c, EV_WRITE);
         break;
-    case CONN_LINGER:
+    case WF_CONN_WS:
+        wf_ws_input(c, (uint8_t *)conns.scratch, (size_t)n);
+        break;
+    case WF_CONN_LINGER:
         break; /* discard */
     }
 }
@@ -435,7 +498,7 @@ conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 
     if ((revents & EV_WRITE) && conn_flush(c) != 0)
         return;
-    if ((revents & EV_READ) && c->state != CONN_CLOSED)
+    if ((revents & EV_READ) && c->state != WF_CONN_CLOSED)
         conn_on_readable(c);
 }
 
@@ -447,12 +510,12 @@ wf_conn_new(int fd)
 {
     wf_conn_t *c = wf_xcalloc(1, sizeof(*c));
 
-    c->state = CONN_HTTP;
+    c->state = WF_CONN_HTTP;
     c->http = wf_http_new(&conns.lim);
     ev_io_init(&c->io, conn_on_io, fd, EV_READ);
     ev_io_start(conns.loop, &c->io);
     conns.count++;
-    conn_set_tq(c, TQ_REQUEST);
+    wf_conn_set_tq(c, WF_TQ_HANDSHAKE);
     return c;
 }
 
@@ -467,22 +530,32 @@ wf_conn_count(void)
 void
 wf_conn_drain(void)
 {
-    /* Idle keep-alive connections close now; a connection in the middle
-     * of a request closes after its reply (wf_route() sees draining). */
-    wf_tq_t *q = &conns.tqs[TQ_KEEPALIVE];
+    static const int idle[] = {WF_TQ_HANDSHAKE, WF_TQ_REQUEST,
+                               WF_TQ_KEEPALIVE};
+    static const int ws[] = {WF_TQ_WS_IDLE, WF_TQ_WS_PONG};
 
-    while (q->head.next != &q->head) {
-        wf_conn_t *c = WF_CONTAINER_OF(q->head.next, wf_conn_t, tmo);
+    /* Idle HTTP connections close now; one in the middle of a request
+     * closes after its reply (wf_route() sees draining). */
+    for (size_t i = 0; i < WF_ARRAY_LEN(idle); i++) {
+        wf_tq_t *q = &conns.tqs[idle[i]];
 
-        wf_conn_close(c, "worker stopping");
+        for (wf_tq_node_t *n = q->head.next, *next; n != &q->head; n = next) {
+            wf_conn_t *c = WF_CONTAINER_OF(n, wf_conn_t, tmo);
+
+            next = n->next;
+            if (c->http != NULL && !wf_http_started(c->http))
+                wf_conn_close(c, "worker stopping");
+        }
     }
-    q = &conns.tqs[TQ_REQUEST];
-    for (wf_tq_node_t *n = q->head.next, *next; n != &q->head; n = next) {
-        wf_conn_t *c = WF_CONTAINER_OF(n, wf_conn_t, tmo);
+    /* WebSocket clients get a close frame 1001 (going away). */
+    for (size_t i = 0; i < WF_ARRAY_LEN(ws); i++) {
+        wf_tq_t *q = &conns.tqs[ws[i]];
 
-        next = n->next;
-        if (c->http != NULL && !wf_http_started(c->http))
-            wf_conn_close(c, "worker stopping");
+        while (q->head.next != &q->head) {
+            wf_conn_t *c = WF_CONTAINER_OF(q->head.next, wf_conn_t, tmo);
+
+            wf_ws_close(c, 1001, "server shutting down");
+        }
     }
 }
 
@@ -497,9 +570,20 @@ wf_conn_init(const wf_conn_env_t *env)
     conns.lim.max_header_size = env->conf->max_header_size;
     conns.lim.max_headers = env->conf->max_headers;
     conns.lim.max_body_size = env->conf->max_body_size;
-    wf_tq_init(&conns.tqs[TQ_REQUEST], env->conf->request_timeout_ms);
-    wf_tq_init(&conns.tqs[TQ_KEEPALIVE], env->conf->keepalive_timeout_ms);
-    wf_tq_init(&conns.tqs[TQ_LINGER], CONN_LINGER_MS);
+    wf_tq_init(&conns.tqs[WF_TQ_HANDSHAKE], env->conf->handshake_timeout_ms);
+    wf_tq_init(&conns.tqs[WF_TQ_REQUEST], env->conf->request_timeout_ms);
+    wf_tq_init(&conns.tqs[WF_TQ_KEEPALIVE], env->conf->keepalive_timeout_ms);
+    wf_tq_init(&conns.tqs[WF_TQ_LINGER], CONN_LINGER_MS);
+    wf_tq_init(&conns.tqs[WF_TQ_WS_IDLE], env->conf->ping_interval_ms);
+    wf_tq_init(&conns.tqs[WF_TQ_WS_PONG], env->conf->pong_timeout_ms);
+    wf_tq_init(&conns.tqs[WF_TQ_WS_CLOSE], env->conf->pong_timeout_ms);
+    conns.pmd.enabled = env->conf->compression;
+    conns.pmd.client_max_window_bits = 15;
+    conns.pmd.client_no_context = 1;
+    conns.hs.origins = env->conf->origins;
+    conns.hs.norigins = env->conf->norigins;
+    conns.hs.pmd = &conns.pmd;
+    wf_ws_init(env->conf);
     conns.tick_at = UINT64_MAX;
     ev_timer_init(&conns.tick_w, conn_on_tick, 0., 0.);
     ev_prepare_init(&conns.flush_w, conn_on_prepare);
@@ -515,4 +599,5 @@ wf_conn_cleanup(void)
     conn_on_prepare(conns.loop, &conns.flush_w, 0);
     free(conns.scratch);
     conns.scratch = NULL;
+    wf_ws_cleanup();
 }

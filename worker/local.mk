@@ -7,9 +7,13 @@ worker_libwfworker_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/worker \
 	$(LIBEV_CFLAGS) $(LLHTTP_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(ZLIB_CFLAGS)
 worker_libwfworker_a_SOURCES = \
-	worker/conn.c worker/conn.h \
+	worker/conn.c worker/conn.h worker/conn-t.h \
+	worker/hs.c worker/hs.h \
 	worker/http.c worker/http.h \
+	worker/pmd.c worker/pmd.h \
 	worker/route.c worker/route.h \
+	worker/ws.c worker/ws.h \
+	worker/wsf.c worker/wsf.h \
 	worker/wrk.c
 
 WORKER_LIBS = worker/libwfworker.a

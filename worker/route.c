@@ -29,7 +29,7 @@ route_healthz(const wf_http_req_t *req, const wf_route_info_t *info,
 }
 
 
-void
+int
 wf_route(const wf_http_t *h, const wf_http_req_t *req,
          const wf_route_info_t *info, wf_buf_t *out, int *keepalive)
 {
@@ -38,18 +38,21 @@ wf_route(const wf_http_t *h, const wf_http_req_t *req,
 
     if (info->draining)
         *keepalive = 0;
+    if (info->echo && strcmp(req->path, "/echo") == 0 && !info->draining)
+        return WF_ROUTE_ECHO;
     if (strcmp(req->path, "/healthz") == 0) {
         if (!req->is_get && !req->is_head) {
             wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",
                             not_allowed, sizeof(not_allowed) - 1, *keepalive,
                             0);
-            return;
+            return WF_ROUTE_RESPOND;
         }
         route_healthz(req, info, out, *keepalive);
-        return;
+        return WF_ROUTE_RESPOND;
     }
     wf_http_respond(out, 404, ROUTE_TEXT, NULL, not_found,
                     sizeof(not_found) - 1, *keepalive, req->is_head);
+    return WF_ROUTE_RESPOND;
 }
 
 

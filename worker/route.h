@@ -13,11 +13,19 @@ typedef struct wf_route_info {
     unsigned generation;
     long pid;
     int draining; /* the worker is stopping: health checks fail */
+    int echo;     /* serve the /echo WebSocket endpoint */
 } wf_route_info_t;
 
-/* Append the response to req to out. *keepalive comes in as what the
- * client allows and goes out as what the connection should do. */
-void wf_route(const wf_http_t *h, const wf_http_req_t *req,
+enum {
+    WF_ROUTE_RESPOND, /* out holds the response */
+    WF_ROUTE_ECHO,    /* upgrade to the echo endpoint */
+};
+
+/* Decide what req gets. For WF_ROUTE_RESPOND the response is appended to
+ * out; *keepalive comes in as what the client allows and goes out as what
+ * the connection should do. Other results name the WebSocket endpoint the
+ * caller upgrades to (out untouched). */
+int wf_route(const wf_http_t *h, const wf_http_req_t *req,
               const wf_route_info_t *info, wf_buf_t *out, int *keepalive);
 
 /* The response to a request that could not be read (status from

@@ -201,6 +201,7 @@ wf_worker_main(const wf_worker_spec_t *spec)
     wrk.info.slot = spec->slot;
     wrk.info.generation = spec->generation;
     wrk.info.pid = (long)getpid();
+    wrk.info.echo = spec->conf->echo;
     wrk.env.loop = wrk.loop;
     wrk.env.conf = spec->conf;
     wrk.env.info = &wrk.info;

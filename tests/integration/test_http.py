@@ -17,6 +17,7 @@ class Http(unittest.TestCase):
             cls.host, cls.port = host, int(port)
             return
         cls.d = wt.Wsfan(workers=2, extra="request-timeout 1s\n"
+                                           "handshake-timeout 1s\n"
                                            "keepalive-timeout 2s\n"
                                            "max-header-size 2k\n"
                                            "max-headers 20\n").start()

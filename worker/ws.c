@@ -1,0 +1,326 @@
+/* ws.c - the WebSocket session (see ws.h): frame events from the parser
+ * become whole messages (assembled only when they arrive in pieces,
+ * inflated when compressed), control frames are answered, and the close
+ * handshake, keepalive and the send-buffer limit are enforced. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conn-t.h"
+#include "err.h"
+#include "log.h"
+#include "msg.h"
+#include "pmd.h"
+#include "utf8.h"
+#include "ws.h"
+#include "wsf.h"
+#include "x.h"
+
+#define WS_COMPRESS_MIN 64 /* smaller messages are sent uncompressed */
+
+struct wf_ws {
+    wf_wsf_parser_t parser;
+    wf_buf_t msg; /* a message arriving in pieces; no memory when idle */
+    wf_pmd_inflater_t inf;
+    wf_pmd_params_t pmd;
+    uint8_t mode;
+    uint8_t compressed;     /* permessage-deflate negotiated */
+    uint8_t msg_opcode;     /* of the message being assembled */
+    uint8_t msg_compressed; /* RSV1 on its first frame */
+    uint8_t close_sent;     /* no more data frames go out or come in */
+};
+
+static struct {
+    const wf_conf_t *conf;
+    wf_pmd_deflater_t *deflater;
+    wf_buf_t zbuf; /* deflate output, reused */
+} ws;
+
+
+void
+wf_ws_init(const wf_conf_t *conf)
+{
+    ws.conf = conf;
+    ws.deflater = conf->compression
+                      ? wf_pmd_deflater_new(WF_PMD_LEVEL_DEFAULT)
+                      : NULL;
+}
+
+
+void
+wf_ws_cleanup(void)
+{
+    wf_pmd_deflater_free(ws.deflater);
+    ws.deflater = NULL;
+    wf_buf_free(&ws.zbuf);
+}
+
+
+/* Queue a frame on c, enforcing send-buffer-limit: a client that cannot
+ * keep up loses its backlog and gets close 1013 (try again later). One
+ * message larger than the limit still goes out on an empty queue: the
+ * limit bounds the backlog, max-message-size bounds a message. */
+static int
+ws_queue(wf_conn_t *c, wf_msg_t *m)
+{
+    if (c->qbytes > 0 && c->qbytes + m->len > ws.conf->send_buffer_limit &&
+        !c->ws->close_sent) {
+        uint8_t frame[WF_WSF_CTL_FRAME_MAX];
+        size_t n;
+
+        wf_msg_unref(m);
+        wf_log(WF_LOG_INFO, "fd %d: slow consumer, %zu bytes queued; "
+                            "closing with 1013",
+               c->io.fd, c->qbytes);
+        wf_conn_drop_queue(c);
+        n = wf_wsf_close_frame(frame, 1013, "send buffer full", 16);
+        wf_conn_send(c, wf_msg_from(frame, n));
+        c->ws->close_sent = 1;
+        wf_conn_close_after_flush(c);
+        return WF_ELIMIT;
+    }
+    wf_conn_send(c, m);
+    return 0;
+}
+
+
+/* A frame of payload p[0..n) with header for opcode, as one message. */
+static wf_msg_t *
+ws_frame(int opcode, int rsv1, const void *p, size_t n)
+{
+    uint8_t hdr[WF_WSF_HDR_MAX];
+    size_t h = wf_wsf_header(hdr, opcode, 1, rsv1, n);
+    wf_msg_t *m = wf_msg_new(h + n);
+
+    memcpy(m->data, hdr, h);
+    if (n > 0)
+        memcpy(m->data + h, p, n);
+    return m;
+}
+
+
+int
+wf_ws_send(wf_conn_t *c, int opcode, const void *p, size_t n)
+{
+    wf_ws_t *s = c->ws;
+
+    if (s == NULL || s->close_sent)
+        return 0;
+    if (s->compressed && n >= WS_COMPRESS_MIN && ws.deflater != NULL) {
+        wf_buf_reset(&ws.zbuf);
+        if (wf_pmd_deflate(ws.deflater, s->pmd.server_window_bits, p, n,
+                           &ws.zbuf) == 0 &&
+            wf_buf_avail(&ws.zbuf) < n)
+            return ws_queue(c, ws_frame(opcode, 1, wf_buf_head(&ws.zbuf),
+                                        wf_buf_avail(&ws.zbuf)));
+    }
+    return ws_queue(c, ws_frame(opcode, 0, p, n));
+}
+
+
+void
+wf_ws_close(wf_conn_t *c, uint16_t code, const char *reason)
+{
+    uint8_t frame[WF_WSF_CTL_FRAME_MAX];
+    size_t n;
+
+    if (c->ws == NULL || c->ws->close_sent)
+        return;
+    n = wf_wsf_close_frame(frame, code, reason, reason ? strlen(reason) : 0);
+    wf_conn_send(c, wf_msg_from(frame, n));
+    c->ws->close_sent = 1;
+    wf_buf_free(&c->ws->msg);
+    wf_conn_set_tq(c, WF_TQ_WS_CLOSE);
+}
+
+
+/* The client broke the protocol: close frame with code, then close. */
+static void
+ws_fail(wf_conn_t *c, uint16_t code, const char *why)
+{
+    uint8_t frame[WF_WSF_CTL_FRAME_MAX];
+    size_t n;
+
+    wf_log(WF_LOG_INFO, "fd %d: WebSocket protocol error, closing with %u: "
+                        "%s",
+           c->io.fd, code, why);
+    if (!c->ws->close_sent) {
+        n = wf_wsf_close_frame(frame, code, NULL, 0);
+        wf_conn_send(c, wf_msg_from(frame, n));
+        c->ws->close_sent = 1;
+    }
+    wf_conn_close_after_flush(c);
+}
+
+
+/* A whole message from the client. */
+static void
+ws_deliver(wf_conn_t *c, int opcode, const uint8_t *p, size_t n)
+{
+    switch (c->ws->mode) {
+    case WF_WS_ECHO:
+        wf_ws_send(c, opcode, p, n);
+        break;
+    }
+}
+
+
+static void
+ws_on_data(wf_conn_t *c, const wf_wsf_event_t *ev)
+{
+    wf_ws_t *s = c->ws;
+    size_t max = ws.conf->max_message_size;
+    int rc;
+
+    if (ev->flags & WF_WSF_EV_FIRST) {
+        s->msg_opcode = (uint8_t)ev->opcode;
+        s->msg_compressed = (ev->flags & WF_WSF_EV_COMPRESSED) != 0;
+        wf_buf_reset(&s->msg);
+    }
+    if (s->close_sent)
+        return; /* closing: data is discarded */
+    if (s->msg_compressed) {
+        rc = wf_pmd_inflate(&s->inf, ev->data, ev->len, &s->msg, max);
+        if (rc == 0 && (ev->flags & WF_WSF_EV_MSG_END))
+            rc = wf_pmd_inflate_end(&s->inf, &s->msg, max);
+        if (rc != 0) {
+            wf_buf_free(&s->msg);
+            ws_fail(c, rc == WF_ELIMIT ? 1009 : 1007,
+                    rc == WF_ELIMIT ? "inflated message too big"
+                                    : "invalid compressed data");
+            return;
+        }
+        if (!(ev->flags & WF_WSF_EV_MSG_END))
+            return;
+        if (s->msg_opcode == WF_WSF_TEXT &&
+            !wf_utf8_valid(wf_buf_head(&s->msg), wf_buf_avail(&s->msg))) {
+            wf_buf_free(&s->msg);
+            ws_fail(c, 1007, "invalid UTF-8 in a compressed text message");
+            return;
+        }
+    } else if ((ev->flags & WF_WSF_EV_FIRST) &&
+               (ev->flags & WF_WSF_EV_MSG_END)) {
+        /* The whole message in one piece: no copy. */
+        ws_deliver(c, ev->opcode, ev->data, ev->len);
+        return;
+    } else {
+        wf_buf_append(&s->msg, ev->data, ev->len); /* bounded by the parser */
+        if (!(ev->flags & WF_WSF_EV_MSG_END))
+            return;
+    }
+    ws_deliver(c, s->msg_opcode, (const uint8_t *)wf_buf_head(&s->msg),
+               wf_buf_avail(&s->msg));
+    wf_buf_free(&s->msg); /* idle sessions hold no buffer */
+}
+
+
+static void
+ws_on_control(wf_conn_t *c, const wf_wsf_event_t *ev)
+{
+    uint8_t frame[WF_WSF_CTL_FRAME_MAX];
+    size_t n;
+
+    switch (ev->opcode) {
+    case WF_WSF_PING:
+        if (!c->ws->close_sent)
+            ws_queue(c, wf_msg_from(frame, wf_wsf_pong_frame(frame, ev->data,
+                                                             ev->len)));
+        break;
+    case WF_WSF_PONG:
+        break; /* any input already proved the client alive */
+    case WF_WSF_CLOSE:
+        if (!c->ws->close_sent) {
+            /* Echo the code (none if the client sent none). */
+            n = wf_wsf_close_frame(frame, ev->code, NULL, 0);
+            wf_conn_send(c, wf_msg_from(frame, n));
+            c->ws->close_sent = 1;
+        }
+        wf_conn_close_after_flush(c);
+        break;
+    }
+}
+
+
+void
+wf_ws_input(wf_conn_t *c, uint8_t *p, size_t len)
+{
+    wf_ws_t *s = c->ws;
+
+    if (c->tq == WF_TQ_WS_IDLE || c->tq == WF_TQ_WS_PONG)
+        wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE
+                                                    : WF_TQ_NONE);
+    while (len > 0 && c->state == WF_CONN_WS) {
+        wf_wsf_event_t ev;
+        size_t used = wf_wsf_parse(&s->parser, p, len,
+                                   s->compressed ? 0 : ws.conf->max_message_size,
+                                   &ev);
+
+        p += used;
+        len -= used;
+        switch (ev.type) {
+        case WF_WSF_EV_DATA:
+            ws_on_data(c, &ev);
+            break;
+        case WF_WSF_EV_CONTROL:
+            ws_on_control(c, &ev);
+            break;
+        case WF_WSF_EV_ERROR:
+            ws_fail(c, ev.code, ev.why);
+            return;
+        default:
+            break;
+        }
+    }
+}
+
+
+void
+wf_ws_timeout(wf_conn_t *c, int tq)
+{
+    uint8_t frame[WF_WSF_CTL_FRAME_MAX];
+
+    switch (tq) {
+    case WF_TQ_WS_IDLE:
+        wf_conn_send(c, wf_msg_from(frame, wf_wsf_ping_frame(frame, NULL, 0)));
+        wf_conn_set_tq(c, WF_TQ_WS_PONG);
+        break;
+    case WF_TQ_WS_PONG:
+        wf_conn_close(c, "no pong within pong-timeout");
+        break;
+    default:
+        wf_conn_close(c, "no close frame from the client in time");
+        break;
+    }
+}
+
+
+void
+wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs)
+{
+    wf_ws_t *s = wf_xcalloc(1, sizeof(*s));
+
+    s->mode = (uint8_t)mode;
+    s->compressed = (uint8_t)hs->compressed;
+    if (hs->compressed) {
+        s->pmd = hs->pmd;
+        wf_pmd_inflater_init(&s->inf, &s->pmd);
+    }
+    wf_wsf_parser_init(&s->parser, hs->compressed);
+    c->ws = s;
+    wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE : WF_TQ_NONE);
+}
+
+
+void
+wf_ws_free(wf_conn_t *c)
+{
+    wf_ws_t *s = c->ws;
+
+    wf_wsf_parser_free(&s->parser);
+    wf_pmd_inflater_free(&s->inf);
+    wf_buf_free(&s->msg);
+    free(s);
+    c->ws = NULL;
+}

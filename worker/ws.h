@@ -1,0 +1,49 @@
+/* ws.h - a WebSocket session on a connection: client frames become
+ * messages for the endpoint (the echo endpoint now, protocol v1 next),
+ * control frames are answered, the close handshake and keepalive pings are
+ * run, and permessage-deflate is applied both ways.
+ * Owner: the connection (conn.c) creates the session at the upgrade and
+ * frees it when the connection closes. Threads: none. */
+#ifndef WF_WS_H
+#define WF_WS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "hs.h"
+
+enum wf_ws_mode {
+    WF_WS_ECHO, /* send every message back as it came */
+};
+
+/* Per-worker setup: the shared deflater. */
+void wf_ws_init(const wf_conf_t *conf);
+void wf_ws_cleanup(void);
+
+/* Switch c to WebSocket after its 101 response was queued. */
+void wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs);
+
+/* Frames from the client: len bytes at p, which the session may modify
+ * (unmasking in place). */
+void wf_ws_input(wf_conn_t *c, uint8_t *p, size_t len);
+
+/* c's WebSocket timeout queue tq expired. */
+void wf_ws_timeout(wf_conn_t *c, int tq);
+
+/* Send one message to c (opcode WF_WSF_TEXT or WF_WSF_BINARY),
+ * compressed when the session negotiated it and it pays. Returns 0, or
+ * WF_ELIMIT when c's send buffer is full: c is then being closed with
+ * 1013 as a slow consumer. */
+int wf_ws_send(wf_conn_t *c, int opcode, const void *p, size_t n);
+
+/* Start the closing handshake from our side (code, short reason): no
+ * more data is delivered, the connection ends when the client answers or
+ * after pong-timeout. */
+void wf_ws_close(wf_conn_t *c, uint16_t code, const char *reason);
+
+/* Release the session (the connection is closing). */
+void wf_ws_free(wf_conn_t *c);
+
+#endif
