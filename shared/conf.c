@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "err.h"
 #include "log.h"
+#include "raddr.h"
 #include "x.h"
 
 #define CONF_MAX_ARGS 16
@@ -52,6 +53,10 @@ static int conf_set_flag(wf_conf_t *, const conf_dir_t *, int, char **,
                          char **);
 static int conf_set_origins(wf_conf_t *, const conf_dir_t *, int, char **,
                             char **);
+static int conf_set_redis_url(wf_conf_t *, const conf_dir_t *, int, char **,
+                              char **);
+static int conf_set_str(wf_conf_t *, const conf_dir_t *, int, char **,
+                        char **);
 static int conf_set_duration(wf_conf_t *, const conf_dir_t *, int, char **,
                              char **);
 
@@ -89,6 +94,13 @@ static const conf_dir_t conf_dirs[] = {
      64 * MIB, 1},
     {"send-buffer-limit", conf_set_size, OFF(send_buffer_limit), 4 * KIB,
      1024 * MIB, 1},
+    {"redis-url", conf_set_redis_url, OFF(redis_url), 0, 0, 1},
+    {"redis-prefix", conf_set_str, OFF(redis_prefix), 0, 64, 1},
+    {"redis-spawn", conf_set_flag, OFF(redis_spawn), 0, 0, 1},
+    {"run-dir", conf_set_path, OFF(run_dir), 0, 0, 1},
+    {"max-subscriptions", conf_set_u32, OFF(max_subscriptions), 1, 100000, 1},
+    {"publish-api-key-file", conf_set_path, OFF(publish_api_key_file), 0, 0,
+     1},
 };
 
 
@@ -128,6 +140,9 @@ wf_conf_new(void)
     c->pong_timeout_ms = 10 * 1000;
     c->max_message_size = 64 * 1024;
     c->send_buffer_limit = 1024 * 1024;
+    c->redis_url = wf_xstrdup("redis://127.0.0.1:6379");
+    c->redis_prefix = wf_xstrdup("wsfan:");
+    c->max_subscriptions = 128;
     return c;
 }
 
@@ -162,6 +177,14 @@ wf_conf_free(wf_conf_t *c)
     conf_free_listens(c);
     conf_free_origins(c);
     free(c->ws_path);
+    free(c->redis_url);
+    free(c->redis_prefix);
+    free(c->run_dir);
+    free(c->publish_api_key_file);
+    if (c->publish_api_key != NULL) {
+        explicit_bzero(c->publish_api_key, strlen(c->publish_api_key));
+        free(c->publish_api_key);
+    }
     free(c->path);
     free(c->log_file);
     free(c->pidfile);
@@ -391,6 +414,39 @@ conf_set_path(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
     }
     free(*field);
     *field = strcmp(argv[0], "off") == 0 ? NULL : wf_xstrdup(argv[0]);
+    return 0;
+}
+
+
+static int
+conf_set_redis_url(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+                   char **why)
+{
+    wf_raddr_t a = WF_RADDR_INIT;
+
+    if (wf_raddr_parse(argv[0], &a, why) != 0)
+        return WF_EINVAL;
+    wf_raddr_free(&a);
+    free(c->redis_url);
+    c->redis_url = wf_xstrdup(argv[0]);
+    return 0;
+}
+
+
+/* A string of at most d->max bytes (empty allowed). */
+static int
+conf_set_str(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+             char **why)
+{
+    char **field = (char **)((char *)c + d->off);
+
+    if (strlen(argv[0]) > d->max) {
+        *why = wf_xasprintf("\"%s\" is longer than %llu bytes", d->name,
+                            (unsigned long long)d->max);
+        return WF_EINVAL;
+    }
+    free(*field);
+    *field = wf_xstrdup(argv[0]);
     return 0;
 }
 
@@ -747,6 +803,39 @@ wf_conf_set(wf_conf_t *c, const char *kv, char **cause)
 }
 
 
+/* Read the publish API key: the file's first line, trimmed. */
+static int
+conf_read_key(wf_conf_t *c, char **cause)
+{
+    char line[512];
+    FILE *f = fopen(c->publish_api_key_file, "re");
+    size_t n;
+
+    if (f == NULL) {
+        *cause = wf_xasprintf("publish-api-key-file %s: %s",
+                              c->publish_api_key_file, strerror(errno));
+        return WF_ECONFIG;
+    }
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    n = strcspn(line, "\r\n");
+    line[n] = '\0';
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    if (n < 16) {
+        explicit_bzero(line, sizeof(line));
+        *cause = wf_xasprintf("publish-api-key-file %s: the key must be at "
+                              "least 16 characters on the first line",
+                              c->publish_api_key_file);
+        return WF_ECONFIG;
+    }
+    c->publish_api_key = wf_xstrdup(line);
+    explicit_bzero(line, sizeof(line));
+    return 0;
+}
+
+
 int
 wf_conf_finish(wf_conf_t *c, char **cause)
 {
@@ -756,6 +845,9 @@ wf_conf_finish(wf_conf_t *c, char **cause)
         c->workers = n < 1 ? 1 : n > WF_CONF_MAX_WORKERS ? WF_CONF_MAX_WORKERS
                                                         : (int)n;
     }
+    if (c->publish_api_key_file != NULL && c->publish_api_key == NULL &&
+        conf_read_key(c, cause) != 0)
+        return WF_ECONFIG;
     if (c->ws_path == NULL || c->ws_path[0] != '/') {
         *cause = wf_xasprintf("ws-path must start with '/'");
         return WF_ECONFIG;

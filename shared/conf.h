@@ -51,6 +51,15 @@ typedef struct wf_conf {
     size_t max_message_size;  /* inflated size too */
     size_t send_buffer_limit; /* per connection; then close 1013 */
 
+    /* Redis */
+    char *redis_url;    /* redis://, rediss://, unix: (see raddr.h) */
+    char *redis_prefix; /* channel <c> is Redis channel <prefix><c> */
+    int redis_spawn;    /* the master runs a private redis-server */
+    char *run_dir;      /* for redis-spawn's socket */
+    uint32_t max_subscriptions; /* per connection */
+    char *publish_api_key_file;
+    char *publish_api_key; /* read from the file by wf_conf_finish() */
+
     /* private: the source being read (a file, or --set) and the source
      * that last set "listen", so that a repeatable directive in a new
      * source replaces what an earlier one said instead of adding to it. */

@@ -4,6 +4,7 @@ shared_libwfshared_a_SOURCES = \
 	shared/buf.c shared/buf.h \
 	shared/conf.c shared/conf.h \
 	shared/err.c shared/err.h \
+	shared/hash.c shared/hash.h \
 	shared/ipc.c shared/ipc.h \
 	shared/json.c shared/json.h \
 	shared/log.c shared/log.h \
@@ -11,3 +12,4 @@ shared_libwfshared_a_SOURCES = \
 	shared/tq.c shared/tq.h \
 	shared/utf8.c shared/utf8.h \
 	shared/x.c shared/x.h
+shared_libwfshared_a_SOURCES += shared/raddr.c shared/raddr.h

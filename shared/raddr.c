@@ -24,8 +24,7 @@ typedef struct raddr_err {
 } raddr_err_t;
 
 
-static int
-raddr_fail(raddr_err_t *e, const char *fmt, ...) WF_PRINTF(2, 3);
+static int raddr_fail(raddr_err_t *e, const char *fmt, ...) WF_PRINTF(2, 3);
 
 
 static int
@@ -145,14 +144,16 @@ raddr_hostpart(const char *s, wf_raddr_t *a, raddr_err_t *e)
     } else {
         h = s;
         hlen = strcspn(h, ":/");
+        if (h[hlen] == ':' &&
+            memchr(h + hlen + 1, ':', strcspn(h + hlen + 1, "/")) != NULL)
+            return raddr_fail(e, "IPv6 addresses need brackets: "
+                                 "redis://[::1]:6379");
         for (i = 0; i < hlen; i++) {
             char c = h[i];
 
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                  c == '_'))
-                return raddr_fail(e, "invalid character '%c' in the host",
-                                  c);
+                  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+                return raddr_fail(e, "invalid character '%c' in the host", c);
         }
         if (hlen == 0)
             return raddr_fail(e, "missing host");
@@ -160,9 +161,6 @@ raddr_hostpart(const char *s, wf_raddr_t *a, raddr_err_t *e)
             return raddr_fail(e, "host name too long");
         a->host = wf_xstrndup(h, hlen);
         p = h + hlen;
-        if (*p == ':' && strchr(p + 1, ':') != NULL)
-            return raddr_fail(e, "IPv6 addresses need brackets: "
-                                 "redis://[::1]:6379");
     }
     a->port = WF_RADDR_DEFAULT_PORT;
     if (*p == ':') {
@@ -194,14 +192,14 @@ raddr_parse_tcp(const char *rest, wf_raddr_t *a, raddr_err_t *e)
     const char *at = strrchr(rest, '@');
 
     a->kind = WF_RADDR_TCP;
-    if (strchr(rest, '?') != NULL)
-        return raddr_fail(e, "query parameters are only supported with "
-                             "unix: (use redis://[user]:pass@host:port/db)");
     if (at != NULL) {
         if (raddr_userinfo(rest, (size_t)(at - rest), a, e) != 0)
             return -1;
         rest = at + 1;
     }
+    if (strchr(rest, '?') != NULL)
+        return raddr_fail(e, "query parameters are only supported with "
+                             "unix: (use redis://[user]:pass@host:port/db)");
     return raddr_hostpart(rest, a, e);
 }
 
@@ -243,8 +241,9 @@ raddr_param(const char *s, size_t n, wf_raddr_t *a, int *seen_db,
             return raddr_fail(e, "empty user name");
         return raddr_decode(v, vlen, "user name", &a->user, e);
     }
-    return raddr_fail(e, "unknown query parameter \"%.*s\" (known: db, "
-                         "password, user)",
+    return raddr_fail(e,
+                      "unknown query parameter \"%.*s\" (known: db, "
+                      "password, user)",
                       (int)WF_MIN(klen, 32), s);
 }
 
@@ -424,11 +423,11 @@ wf_raddr_redact(const char *url)
     const char *auth = strstr(url, "://");
     const char *at, *colon, *q, *p;
 
-    /* User info: everything up to the last '@' after "://". Without a ':'
-     * the whole of it may be a misplaced password, so all of it goes. */
+    /* User info: everything up to the last '@' after "://" (a password
+     * may hold '@', ':', '/' or '?' unencoded). Without a ':' all of it
+     * may be a misplaced password, so all of it goes. */
     at = auth != NULL ? strrchr(auth + 3, '@') : NULL;
-    q = strchr(url, '?');
-    if (at != NULL && (q == NULL || at < q)) {
+    if (at != NULL) {
         auth += 3;
         colon = memchr(auth, ':', (size_t)(at - auth));
         if (colon != NULL)
@@ -440,7 +439,7 @@ wf_raddr_redact(const char *url)
     } else {
         p = url;
     }
-    if (q == NULL) {
+    if ((q = strchr(p, '?')) == NULL) {
         wf_buf_append_str(&b, p);
         return raddr_take(&b);
     }

@@ -41,7 +41,8 @@ tests_unit_worker_test_pmd_LDADD = $(UNIT_WORKER_LDADD)
 integration_tests = \
 	tests/integration/test_config.py \
 	tests/integration/test_process.py \
-	tests/integration/test_http.py
+	tests/integration/test_http.py \
+	tests/integration/test_ws.py
 
 TESTS += $(unit_tests) $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/wsfantest.py
@@ -56,3 +57,31 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHONDONTWRITEBYTECODE=1; \
 	export WSFAN_BIN WSFAN_SRCDIR REDIS_SERVER PYTHONPATH \
 	PYTHONDONTWRITEBYTECODE;
+
+# Real clients against the real daemon: Node.js ws and headless Chromium
+# (playwright-core). test_clients.py runs `npm ci` for the pinned
+# dependencies (js/package-lock.json) into $(abs_top_builddir)/tests/js,
+# never into the source tree.
+integration_tests += tests/integration/test_clients.py
+EXTRA_DIST += \
+	tests/integration/js/package.json \
+	tests/integration/js/package-lock.json \
+	tests/integration/js/ws_echo.mjs \
+	tests/integration/js/browser_echo.mjs
+AM_TESTS_ENVIRONMENT += \
+	WSFAN_BUILDDIR='$(abs_top_builddir)'; \
+	export WSFAN_BUILDDIR;
+clean-local: clean-tests-js
+clean-tests-js:
+	-rm -rf tests/js
+.PHONY: clean-tests-js
+
+# Redis addresses (shared/raddr.c), and the Redis link (worker/rlink.c) as
+# a C program against a real redis-server (REDIS_SERVER, set above).
+check_PROGRAMS += tests/unit/shared/test_raddr tests/integration/test_rlink
+TESTS += tests/unit/shared/test_raddr tests/integration/test_rlink
+tests_unit_shared_test_raddr_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_shared_test_raddr_LDADD = $(UNIT_SHARED_LDADD)
+tests_integration_test_rlink_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS) \
+	$(HIREDIS_CFLAGS)
+tests_integration_test_rlink_LDADD = $(UNIT_WORKER_LDADD)

@@ -53,8 +53,20 @@ struct wf_conn {
     uint32_t qhead, qlen, qcap;
     uint32_t qoff; /* bytes of q[qhead] already sent */
     size_t qbytes; /* unsent bytes queued */
+    uint16_t holds; /* references from pending operations (Redis) */
     uint8_t state, flags, tq;
 };
+
+/* Keep c's memory while an operation that will call back on it is in
+ * flight (a publish awaiting Redis); the callback checks c->state (a
+ * closed connection stays allocated, WF_CONN_CLOSED) and releases. */
+void wf_conn_hold(wf_conn_t *c);
+void wf_conn_release(wf_conn_t *c);
+static inline unsigned
+wf_conn_holds(const wf_conn_t *c)
+{
+    return c->holds;
+}
 
 /* Move c to timeout queue tq (WF_TQ_NONE: none), re-arming it. */
 void wf_conn_set_tq(wf_conn_t *c, int tq);

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "route.h"
 #include "tq.h"
 #include "ws.h"
@@ -154,6 +155,18 @@ conn_read_events(const wf_conn_t *c)
 }
 
 
+/* Put c on the list flushed before the loop blocks. */
+static void
+conn_mark_pending(wf_conn_t *c)
+{
+    if (!(c->flags & WF_CONN_F_PENDING)) {
+        c->flags |= WF_CONN_F_PENDING;
+        c->next_pending = conns.pending;
+        conns.pending = c;
+    }
+}
+
+
 void
 wf_conn_send(wf_conn_t *c, wf_msg_t *m)
 {
@@ -175,11 +188,7 @@ wf_conn_send(wf_conn_t *c, wf_msg_t *m)
     c->q[(c->qhead + c->qlen) % c->qcap] = m;
     c->qlen++;
     c->qbytes += m->len;
-    if (!(c->flags & WF_CONN_F_PENDING)) {
-        c->flags |= WF_CONN_F_PENDING;
-        c->next_pending = conns.pending;
-        conns.pending = c;
-    }
+    conn_mark_pending(c);
 }
 
 
@@ -272,10 +281,10 @@ conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         conns.pending = c->next_pending;
         c->next_pending = NULL;
         c->flags &= (uint8_t)~WF_CONN_F_PENDING;
-        if (c->state == WF_CONN_CLOSED)
-            free(c); /* closed while queued: not in the graveyard */
-        else
+        if (c->state != WF_CONN_CLOSED)
             conn_flush(c);
+        else if (c->holds == 0)
+            free(c); /* closed while queued: not in the graveyard */
     }
     while (conns.dead != NULL) {
         wf_conn_t *c = conns.dead;
@@ -304,8 +313,9 @@ wf_conn_close(wf_conn_t *c, const char *why)
         wf_ws_free(c);
     c->state = WF_CONN_CLOSED;
     /* On the flush list, the flush frees it; otherwise it goes to the
-     * graveyard, freed after this iteration's flush. */
-    if (!(c->flags & WF_CONN_F_PENDING)) {
+     * graveyard, freed after this iteration's flush; while held, the last
+     * wf_conn_release() does. */
+    if (!(c->flags & WF_CONN_F_PENDING) && c->holds == 0) {
         c->next_pending = conns.dead;
         conns.dead = c;
     }
@@ -339,6 +349,7 @@ wf_conn_close_after_flush(wf_conn_t *c)
     wf_http_free(c->http);
     c->http = NULL;
     wf_conn_set_tq(c, WF_TQ_LINGER);
+    conn_mark_pending(c); /* the flush acts even on an empty queue */
 }
 
 
@@ -376,6 +387,24 @@ wf_conn_drop_queue(wf_conn_t *c)
 }
 
 
+void
+wf_conn_hold(wf_conn_t *c)
+{
+    c->holds++;
+}
+
+
+void
+wf_conn_release(wf_conn_t *c)
+{
+    if (--c->holds == 0 && c->state == WF_CONN_CLOSED &&
+        !(c->flags & WF_CONN_F_PENDING)) {
+        c->next_pending = conns.dead;
+        conns.dead = c;
+    }
+}
+
+
 const wf_conn_env_t *
 wf_conn_env(void)
 {
@@ -390,8 +419,13 @@ conn_upgrade(wf_conn_t *c, const wf_http_req_t *req, int mode, uint8_t *rest,
              size_t len)
 {
     wf_buf_t out = WF_BUF_INIT;
+    const char *why = NULL;
     wf_hs_result_t hs;
 
+    if (mode == WF_WS_V1 && wf_proto_check_query(req->query, &why) != 0) {
+        conn_reply_close(c, 400, why);
+        return;
+    }
     if (wf_hs_check(c->http, req, &conns.hs, &hs, &out) != 0) {
         wf_log(WF_LOG_INFO, "WebSocket handshake refused (%d) on fd %d: %s",
                hs.status, c->io.fd, hs.why);
@@ -402,10 +436,10 @@ conn_upgrade(wf_conn_t *c, const wf_http_req_t *req, int mode, uint8_t *rest,
     }
     wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
     wf_buf_free(&out);
-    wf_http_free(c->http);
-    c->http = NULL;
     c->state = WF_CONN_WS;
-    wf_ws_start(c, mode, &hs);
+    wf_ws_start(c, mode, &hs, req->query);
+    wf_http_free(c->http); /* req is gone now */
+    c->http = NULL;
     if (len > 0)
         wf_ws_input(c, rest, len);
 }
@@ -437,8 +471,9 @@ conn_http_input(wf_conn_t *c, char *p, size_t len)
         req = wf_http_request(c->http);
         keepalive = req->keepalive;
         r = wf_route(c->http, req, conns.env->info, &out, &keepalive);
-        if (r == WF_ROUTE_ECHO) {
-            conn_upgrade(c, req, WF_WS_ECHO, (uint8_t *)p, len);
+        if (r == WF_ROUTE_ECHO || r == WF_ROUTE_WS) {
+            conn_upgrade(c, req, r == WF_ROUTE_ECHO ? WF_WS_ECHO : WF_WS_V1,
+                         (uint8_t *)p, len);
             return;
         }
         wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));

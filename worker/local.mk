@@ -7,11 +7,15 @@ worker_libwfworker_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/worker \
 	$(LIBEV_CFLAGS) $(LLHTTP_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(ZLIB_CFLAGS)
 worker_libwfworker_a_SOURCES = \
+	worker/chan.c worker/chan.h \
 	worker/conn.c worker/conn.h worker/conn-t.h \
+	worker/fan.c worker/fan.h \
 	worker/hs.c worker/hs.h \
 	worker/http.c worker/http.h \
 	worker/pmd.c worker/pmd.h \
+	worker/proto.c worker/proto.h \
 	worker/route.c worker/route.h \
+	worker/rsub.c worker/rsub.h \
 	worker/ws.c worker/ws.h \
 	worker/wsf.c worker/wsf.h \
 	worker/wrk.c
@@ -36,3 +40,5 @@ worker/llhttp-src/http.c: $(LLHTTP_SRCDIR)/http.c
 endif
 WORKER_LDADD = $(WORKER_LIBS) shared/libwfshared.a $(LLHTTP_LIBS) \
 	$(LIBEV_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+worker_libwfworker_a_SOURCES += worker/rlink.c worker/rlink.h \
+	worker/rlink_io.c worker/rlink_io.h

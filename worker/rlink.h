@@ -17,8 +17,9 @@
  * Pipelining and corking: wf_rlink_command() only appends to the output
  * buffer; one ev_prepare watcher (lowest priority, so it runs after the
  * other prepare watchers) writes everything queued during the iteration
- * with one system call just before the loop blocks. Replies are matched to
- * commands in FIFO order.
+ * just before the loop blocks: one system call, more only when the socket
+ * buffer fills (then an ev_io waits for it to drain). Replies are matched
+ * to commands in FIFO order.
  *
  * Subscriber mode is declared at creation (cfg.subscriber). On such a link:
  * - "message", "pmessage" and "smessage" arrays go to on_push only;
@@ -37,6 +38,9 @@
  * refused on links that are not subscribers. Subscriptions do not survive
  * a reconnect: resubscribe from on_up.
  *
+ * Sockets and TLS: the io ops of rlink_io.h (plain by default; a TLS
+ * layer supplies its own table through cfg.io and cfg.io_arg).
+ *
  * Replies are hiredis redisReply objects (include <hiredis/hiredis.h> to
  * read them) owned by the link: they are freed when the callback returns,
  * so callers copy what they keep.
@@ -49,43 +53,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
-#include <sys/uio.h>
 
 #include <ev.h>
 
 #include "raddr.h"
+#include "rlink_io.h"
 
 struct redisReply; /* <hiredis/hiredis.h> */
 
 typedef struct wf_rlink wf_rlink_t;
-
-/* The socket I/O of one connection: the seam where TLS goes. The plain
- * implementation (wf_rlink_io_plain) works on TCP and Unix sockets; a TLS
- * layer supplies its own and sets cfg.io. Return values: bytes moved
- * (> 0); 0 from read at EOF; WF_EAGAIN when the call must be retried once
- * the socket is ready for *want (EV_READ or EV_WRITE: a TLS read may need
- * the socket writable); any other negative WF_E* ends the connection
- * (WF_ESYS with errno set). */
-typedef struct wf_rlink_io {
-    const char *name; /* for logs: "tcp", "tls" */
-    /* Set up per-connection state on the connected socket fd and store it
-     * in *ctx. arg is cfg.io_arg (a TLS context, say). On failure return
-     * a negative WF_E* and point *why at a static reason. */
-    int (*open)(void *arg, int fd, const wf_raddr_t *addr, void **ctx,
-                const char **why);
-    /* Drive the session handshake: 0 when done, WF_EAGAIN (*want set), or
-     * an error with *why set. NULL: no handshake. */
-    int (*handshake)(void *ctx, int *want, const char **why);
-    ssize_t (*read)(void *ctx, void *buf, size_t n, int *want);
-    ssize_t (*writev)(void *ctx, const struct iovec *iov, int iovcnt,
-                      int *want);
-    /* Free ctx; the link closes the socket itself afterwards. */
-    void (*close)(void *ctx);
-} wf_rlink_io_t;
-
-/* Plain socket I/O (writes never raise SIGPIPE). */
-extern const wf_rlink_io_t wf_rlink_io_plain;
 
 typedef struct wf_rlink_cfg {
     const wf_raddr_t *addr; /* copied */
@@ -97,15 +73,18 @@ typedef struct wf_rlink_cfg {
     double backoff_max;     /* s, the cap of the doubling; 0: 5 s */
     size_t out_max;   /* output buffer bytes; beyond: WF_ELIMIT; 0: 16 MiB */
     size_t reply_max; /* bytes of one reply (a bulk, or a whole array);
-                         beyond it the connection is dropped; 0: 64 MiB */
+                         beyond it the connection is dropped; 0: 64 MiB.
+                         The link counts these bytes itself: hiredis's
+                         maxbuf is no size limit (it only frees an idle
+                         reader buffer above 16 KiB, left as is), and
+                         maxelements (1.x only) is set to reply_max / 4. */
     const wf_rlink_io_t *io; /* NULL: wf_rlink_io_plain */
     void *io_arg;            /* passed to io->open */
 } wf_rlink_cfg_t;
 
 /* A command's reply; r is NULL when the link failed before the reply came.
  * r (and everything it points to) is freed when this returns. */
-typedef void wf_rlink_reply_fn(wf_rlink_t *l, struct redisReply *r,
-                               void *arg);
+typedef void wf_rlink_reply_fn(wf_rlink_t *l, struct redisReply *r, void *arg);
 
 typedef struct wf_rlink_cbs {
     /* The link is up: commands are accepted (subscribers resubscribe). */
@@ -120,14 +99,14 @@ typedef struct wf_rlink_cbs {
 } wf_rlink_cbs_t;
 
 typedef struct wf_rlink_stats {
-    uint64_t attempts;  /* connection attempts started */
-    uint64_t ups;       /* times the link came up */
-    uint64_t downs;     /* times an up link went down */
-    uint64_t failures;  /* attempts that failed before coming up */
-    unsigned streak;    /* failed attempts since the link was last up */
-    double retry_delay; /* s, the delay of the scheduled (or last) retry */
-    size_t out_bytes;   /* bytes waiting in the output buffer */
-    size_t pending;     /* commands waiting for their replies */
+    uint64_t attempts;      /* connection attempts started */
+    uint64_t ups;           /* times the link came up */
+    uint64_t downs;         /* times an up link went down */
+    uint64_t failures;      /* attempts that failed before coming up */
+    unsigned streak;        /* failed attempts since the link was last up */
+    double retry_delay;     /* s, the delay of the scheduled (or last) retry */
+    size_t out_bytes;       /* bytes waiting in the output buffer */
+    size_t pending;         /* commands waiting for their replies */
     const char *last_error; /* why the last attempt or link failed, "" */
 } wf_rlink_stats_t;
 
@@ -151,12 +130,12 @@ void wf_rlink_free(wf_rlink_t *l);
  * a subscriber, or an unsubscribe without channels. cb never runs when
  * this fails, and never runs before this returns. */
 int wf_rlink_command(wf_rlink_t *l, int argc, const char **argv,
-                     const size_t *argvlen, wf_rlink_reply_fn *cb,
-                     void *arg);
+                     const size_t *argvlen, wf_rlink_reply_fn *cb, void *arg);
 
-/* Drop the connection (logged with why) as if it had failed, and connect
- * again after the backoff delay: for the heartbeat above, when replies
- * stop coming. While the link is down this only logs. */
+/* Drop the connection (logged with why) as if it had failed: pending
+ * commands get NULL replies, on_down runs if it was up, and the next
+ * attempt follows after the backoff delay. For the heartbeat above, when
+ * replies stop coming. Does nothing while waiting for a retry. */
 void wf_rlink_reconnect(wf_rlink_t *l, const char *why);
 
 /* 1 while the link is up (commands are accepted), else 0. */

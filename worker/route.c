@@ -15,15 +15,18 @@ static void
 route_healthz(const wf_http_req_t *req, const wf_route_info_t *info,
               wf_buf_t *out, int keepalive)
 {
-    char body[160];
+    char body[192];
+    int redis = info->healthy == NULL || info->healthy();
+    int ok = redis && !info->draining;
     int n;
 
     n = snprintf(body, sizeof(body),
                  "{\"status\":\"%s\",\"worker\":%d,\"pid\":%ld,"
-                 "\"generation\":%u}\n",
-                 info->draining ? "draining" : "ok", info->slot, info->pid,
-                 info->generation);
-    wf_http_respond(out, info->draining ? 503 : 200, ROUTE_JSON,
+                 "\"generation\":%u,\"redis\":\"%s\"}\n",
+                 info->draining ? "draining" : ok ? "ok" : "degraded",
+                 info->slot, info->pid, info->generation,
+                 redis ? "up" : "down");
+    wf_http_respond(out, ok ? 200 : 503, ROUTE_JSON,
                     "Cache-Control: no-store\r\n", body, (size_t)n, keepalive,
                     req->is_head);
 }
@@ -40,6 +43,9 @@ wf_route(const wf_http_t *h, const wf_http_req_t *req,
         *keepalive = 0;
     if (info->echo && strcmp(req->path, "/echo") == 0 && !info->draining)
         return WF_ROUTE_ECHO;
+    if (info->ws_path != NULL && strcmp(req->path, info->ws_path) == 0 &&
+        !info->draining)
+        return WF_ROUTE_WS;
     if (strcmp(req->path, "/healthz") == 0) {
         if (!req->is_get && !req->is_head) {
             wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",

@@ -14,11 +14,14 @@ typedef struct wf_route_info {
     long pid;
     int draining; /* the worker is stopping: health checks fail */
     int echo;     /* serve the /echo WebSocket endpoint */
+    const char *ws_path;   /* the protocol v1 endpoint */
+    int (*healthy)(void);  /* the Redis link works; NULL: assume yes */
 } wf_route_info_t;
 
 enum {
     WF_ROUTE_RESPOND, /* out holds the response */
     WF_ROUTE_ECHO,    /* upgrade to the echo endpoint */
+    WF_ROUTE_WS,      /* upgrade to the protocol v1 endpoint */
 };
 
 /* Decide what req gets. For WF_ROUTE_RESPOND the response is appended to

@@ -17,7 +17,11 @@
 
 #include <ev.h>
 
+#include "chan.h"
 #include "conn.h"
+#include "fan.h"
+#include "proto.h"
+#include "rsub.h"
 #include "err.h"
 #include "ipc.h"
 #include "log.h"
@@ -26,6 +30,7 @@
 
 #define WRK_ACCEPT_BATCH 64      /* accepts per readiness event */
 #define WRK_EMFILE_PAUSE 0.1     /* s to stop accepting when out of fds */
+#define WRK_REDIS_GRACE 2.0      /* s to wait for Redis before serving */
 
 static struct {
     struct ev_loop *loop;
@@ -38,6 +43,8 @@ static struct {
     wf_buf_t ipc_in;
     ev_signal sig_w[4];
     ev_timer resume_w; /* accept again after EMFILE */
+    ev_timer grace_w;  /* serve even if Redis is not up by then */
+    int serving;       /* READY sent, accepting */
     wf_route_info_t info;
     wf_conn_env_t env;
 } wrk;
@@ -123,7 +130,8 @@ wrk_on_conn_close(void)
             ev_break(wrk.loop, EVBREAK_ALL);
         return;
     }
-    if (!wrk.accepting && !ev_is_active(&wrk.resume_w) && !wrk_at_capacity())
+    if (wrk.serving && !wrk.accepting && !ev_is_active(&wrk.resume_w) &&
+        !wrk_at_capacity())
         wrk_accepting(1);
 }
 
@@ -139,9 +147,46 @@ wrk_stop(const char *why)
            wf_conn_count());
     wrk_accepting(0);
     ev_timer_stop(wrk.loop, &wrk.resume_w);
+    ev_timer_stop(wrk.loop, &wrk.grace_w);
     wf_conn_drain();
     if (wf_conn_count() == 0)
         ev_break(wrk.loop, EVBREAK_ALL);
+}
+
+
+/* Start accepting and tell the master we are ready: once the Redis link
+ * is healthy (so the first clients are served, not told 503), or after
+ * the grace period when Redis is down (clients connect and wait). */
+static void
+wrk_serve(const char *why)
+{
+    if (wrk.serving || wrk.stopping)
+        return;
+    wrk.serving = 1;
+    ev_timer_stop(wrk.loop, &wrk.grace_w);
+    wrk_accepting(1);
+    if (wf_ipc_send(wrk.spec->ipc_fd, WF_IPC_READY, NULL, 0) != 0)
+        wf_log(WF_LOG_ERR, "cannot tell the master we are ready: %s",
+               strerror(errno));
+    wf_log(WF_LOG_DEBUG, "serving (%s)", why);
+}
+
+
+static void
+wrk_on_health(int healthy)
+{
+    if (healthy)
+        wrk_serve("Redis link healthy");
+}
+
+
+static void
+wrk_on_grace(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    wf_log(WF_LOG_WARNING, "Redis not reachable after %.0f s; serving "
+                           "anyway (health checks fail until it is)",
+           WRK_REDIS_GRACE);
+    wrk_serve("grace period over");
 }
 
 
@@ -202,11 +247,25 @@ wf_worker_main(const wf_worker_spec_t *spec)
     wrk.info.generation = spec->generation;
     wrk.info.pid = (long)getpid();
     wrk.info.echo = spec->conf->echo;
+    wrk.info.ws_path = spec->conf->ws_path;
+    wrk.info.healthy = wf_rsub_healthy;
     wrk.env.loop = wrk.loop;
     wrk.env.conf = spec->conf;
     wrk.env.info = &wrk.info;
     wrk.env.on_close = wrk_on_conn_close;
     wf_conn_init(&wrk.env);
+    wf_chan_init(NULL);
+    wf_proto_init(spec->conf);
+    {
+        wf_rsub_hooks_t hooks = {wf_fan_message, wrk_on_health};
+        char *cause = NULL;
+
+        if (wf_rsub_init(wrk.loop, spec->conf, &hooks, &cause) != 0) {
+            wf_log(WF_LOG_CRIT, "%s", cause);
+            free(cause);
+            return 1;
+        }
+    }
 
     wf_set_nonblock(spec->ipc_fd);
     ev_io_init(&wrk.ipc_w, wrk_on_ipc, spec->ipc_fd, EV_READ);
@@ -217,17 +276,15 @@ wf_worker_main(const wf_worker_spec_t *spec)
     wrk.lsn_w = wf_xcalloc(wrk.nlsn ? wrk.nlsn : 1, sizeof(*wrk.lsn_w));
     for (size_t i = 0; i < wrk.nlsn; i++)
         ev_io_init(&wrk.lsn_w[i], wrk_on_accept, spec->lfds[i], EV_READ);
-    wrk_accepting(1);
-
-    if (wf_ipc_send(spec->ipc_fd, WF_IPC_READY, NULL, 0) != 0)
-        wf_log(WF_LOG_ERR, "cannot tell the master we are ready: %s",
-               strerror(errno));
-    wf_log(WF_LOG_DEBUG, "worker ready");
+    ev_timer_init(&wrk.grace_w, wrk_on_grace, WRK_REDIS_GRACE, 0.);
+    ev_timer_start(wrk.loop, &wrk.grace_w);
 
     ev_run(wrk.loop, 0);
 
     wf_log(WF_LOG_INFO, "exiting");
+    wf_rsub_cleanup();
     wf_conn_cleanup();
+    wf_chan_cleanup();
     free(wrk.lsn_w);
     wf_buf_free(&wrk.ipc_in);
     return 0;

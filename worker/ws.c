@@ -13,6 +13,7 @@
 #include "log.h"
 #include "msg.h"
 #include "pmd.h"
+#include "proto.h"
 #include "utf8.h"
 #include "ws.h"
 #include "wsf.h"
@@ -30,6 +31,7 @@ struct wf_ws {
     uint8_t msg_opcode;     /* of the message being assembled */
     uint8_t msg_compressed; /* RSV1 on its first frame */
     uint8_t close_sent;     /* no more data frames go out or come in */
+    wf_subs_t subs;         /* protocol v1 */
 };
 
 static struct {
@@ -58,6 +60,16 @@ wf_ws_cleanup(void)
 }
 
 
+/* Our close frame is queued: close the connection once it is written,
+ * giving a slow reader pong-timeout to take it. */
+static void
+ws_close_after_flush(wf_conn_t *c)
+{
+    wf_conn_close_after_flush(c);
+    wf_conn_set_tq(c, WF_TQ_WS_CLOSE);
+}
+
+
 /* Queue a frame on c, enforcing send-buffer-limit: a client that cannot
  * keep up loses its backlog and gets close 1013 (try again later). One
  * message larger than the limit still goes out on an empty queue: the
@@ -78,7 +90,7 @@ ws_queue(wf_conn_t *c, wf_msg_t *m)
         n = wf_wsf_close_frame(frame, 1013, "send buffer full", 16);
         wf_conn_send(c, wf_msg_from(frame, n));
         c->ws->close_sent = 1;
-        wf_conn_close_after_flush(c);
+        ws_close_after_flush(c);
         return WF_ELIMIT;
     }
     wf_conn_send(c, m);
@@ -101,22 +113,59 @@ ws_frame(int opcode, int rsv1, const void *p, size_t n)
 }
 
 
+wf_msg_t *
+wf_ws_frame_compressed(int opcode, const void *p, size_t n, int bits)
+{
+    if (ws.deflater == NULL || n < WS_COMPRESS_MIN)
+        return NULL;
+    wf_buf_reset(&ws.zbuf);
+    if (wf_pmd_deflate(ws.deflater, bits, p, n, &ws.zbuf) != 0 ||
+        wf_buf_avail(&ws.zbuf) >= n)
+        return NULL;
+    return ws_frame(opcode, 1, wf_buf_head(&ws.zbuf), wf_buf_avail(&ws.zbuf));
+}
+
+
+int
+wf_ws_deflate_bits(const wf_conn_t *c)
+{
+    const wf_ws_t *s = c->ws;
+
+    if (s == NULL || !s->compressed || s->close_sent)
+        return 0;
+    return s->pmd.server_window_bits;
+}
+
+
+int
+wf_ws_send_frame(wf_conn_t *c, wf_msg_t *m)
+{
+    if (c->ws == NULL || c->ws->close_sent) {
+        wf_msg_unref(m);
+        return WF_ECLOSED;
+    }
+    return ws_queue(c, m);
+}
+
+
+wf_subs_t *
+wf_ws_subs(wf_conn_t *c)
+{
+    return &c->ws->subs;
+}
+
+
 int
 wf_ws_send(wf_conn_t *c, int opcode, const void *p, size_t n)
 {
     wf_ws_t *s = c->ws;
+    int bits = wf_ws_deflate_bits(c);
+    wf_msg_t *m;
 
     if (s == NULL || s->close_sent)
-        return 0;
-    if (s->compressed && n >= WS_COMPRESS_MIN && ws.deflater != NULL) {
-        wf_buf_reset(&ws.zbuf);
-        if (wf_pmd_deflate(ws.deflater, s->pmd.server_window_bits, p, n,
-                           &ws.zbuf) == 0 &&
-            wf_buf_avail(&ws.zbuf) < n)
-            return ws_queue(c, ws_frame(opcode, 1, wf_buf_head(&ws.zbuf),
-                                        wf_buf_avail(&ws.zbuf)));
-    }
-    return ws_queue(c, ws_frame(opcode, 0, p, n));
+        return WF_ECLOSED;
+    m = bits ? wf_ws_frame_compressed(opcode, p, n, bits) : NULL;
+    return ws_queue(c, m != NULL ? m : ws_frame(opcode, 0, p, n));
 }
 
 
@@ -151,7 +200,7 @@ ws_fail(wf_conn_t *c, uint16_t code, const char *why)
         wf_conn_send(c, wf_msg_from(frame, n));
         c->ws->close_sent = 1;
     }
-    wf_conn_close_after_flush(c);
+    ws_close_after_flush(c);
 }
 
 
@@ -162,6 +211,9 @@ ws_deliver(wf_conn_t *c, int opcode, const uint8_t *p, size_t n)
     switch (c->ws->mode) {
     case WF_WS_ECHO:
         wf_ws_send(c, opcode, p, n);
+        break;
+    case WF_WS_V1:
+        wf_proto_message(c, opcode, p, n);
         break;
     }
 }
@@ -237,7 +289,7 @@ ws_on_control(wf_conn_t *c, const wf_wsf_event_t *ev)
             wf_conn_send(c, wf_msg_from(frame, n));
             c->ws->close_sent = 1;
         }
-        wf_conn_close_after_flush(c);
+        ws_close_after_flush(c);
         break;
     }
 }
@@ -297,7 +349,8 @@ wf_ws_timeout(wf_conn_t *c, int tq)
 
 
 void
-wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs)
+wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs,
+            const char *query)
 {
     wf_ws_t *s = wf_xcalloc(1, sizeof(*s));
 
@@ -310,6 +363,8 @@ wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs)
     wf_wsf_parser_init(&s->parser, hs->compressed);
     c->ws = s;
     wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE : WF_TQ_NONE);
+    if (mode == WF_WS_V1)
+        wf_proto_open(c, query);
 }
 
 
@@ -318,6 +373,8 @@ wf_ws_free(wf_conn_t *c)
 {
     wf_ws_t *s = c->ws;
 
+    if (s->mode == WF_WS_V1)
+        wf_chan_unsubscribe_all(&s->subs);
     wf_wsf_parser_free(&s->parser);
     wf_pmd_inflater_free(&s->inf);
     wf_buf_free(&s->msg);

@@ -182,7 +182,7 @@ class Processes(unittest.TestCase):
         self.d.signal(signal.SIGHUP)
         wt.wait_for(lambda: "reload refused" in self.d.log(), 3,
                     "the reload to be refused")
-        self.assertIn('%s:5: invalid value "lots"' % self.d.conf,
+        self.assertIn('%s:6: invalid value "lots"' % self.d.conf,
                       self.d.log())
         self.assertEqual(set(self.d.worker_pids()), old)
         self.assertEqual(wt.get(self.d.port)[0], 200)

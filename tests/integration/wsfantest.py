@@ -20,6 +20,7 @@ import time
 import unittest
 
 WSFAN_BIN = os.environ.get("WSFAN_BIN", "wsfan")
+REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
 EXTERNAL = os.environ.get("WSFAN_TEST_DAEMON")
 _live = []
 
@@ -118,10 +119,106 @@ def get(port, path="/healthz", host="127.0.0.1", timeout=5.0):
                         host=host, timeout=timeout)
 
 
-class Wsfan:
-    """One wsfan daemon in a temporary directory."""
+class Redis:
+    """A private redis-server without persistence on a free port."""
 
-    def __init__(self, workers=2, extra="", host="127.0.0.1", port=None):
+    def __init__(self, port=None):
+        self.dir = tempfile.mkdtemp(prefix="wsfan-redis-")
+        self.port = port or free_port()
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d" % self.port
+
+    def start(self):
+        if not shutil.which(REDIS_SERVER) and not os.path.exists(REDIS_SERVER):
+            raise AssertionError("redis-server not found (%s): install it "
+                                 "(packaging/install-deps)" % REDIS_SERVER)
+        self.log = open(os.path.join(self.dir, "redis.log"), "ab")
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.dir,
+             "--daemonize", "no"],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        _live.append(self)
+        wait_for(self._pings, 10, "redis-server to answer")
+        return self
+
+    def _pings(self):
+        try:
+            return self.cmd("PING") == "PONG"
+        except OSError:
+            return False
+
+    def cmd(self, *args, timeout=5):
+        """Run one command; returns the decoded reply (str, int, list)."""
+        with socket.create_connection(("127.0.0.1", self.port),
+                                      timeout=timeout) as s:
+            out = b"*%d\r\n" % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b"$%d\r\n%s\r\n" % (len(a), a)
+            s.sendall(out)
+            f = s.makefile("rb")
+            return _resp_read(f)
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self in _live:
+            _live.remove(self)
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _resp_read(f):
+    line = f.readline()
+    if not line:
+        raise EOFError("redis closed the connection")
+    t, rest = line[:1], line[1:-2]
+    if t == b"+":
+        return rest.decode()
+    if t == b"-":
+        raise RuntimeError(rest.decode())
+    if t == b":":
+        return int(rest)
+    if t == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)[:-2]
+        try:
+            return data.decode()
+        except UnicodeDecodeError:
+            return data
+    if t == b"*":
+        n = int(rest)
+        return None if n < 0 else [_resp_read(f) for _ in range(n)]
+    raise RuntimeError("bad RESP line %r" % line)
+
+
+class Wsfan:
+    """One wsfan daemon in a temporary directory. Unless redis is given
+    (a Redis, or a URL string), it gets a private redis-server of its own,
+    stopped with it."""
+
+    def __init__(self, workers=2, extra="", host="127.0.0.1", port=None,
+                 redis=None):
+        if redis is None:
+            self.redis = Redis()
+            self.own_redis = True
+        else:
+            self.redis = redis
+            self.own_redis = False
+        redis_url = redis if isinstance(redis, str) else self.redis.url
         self.dir = tempfile.mkdtemp(prefix="wsfan-test-")
         self.host = host
         self.port = port or free_port(host)
@@ -132,7 +229,8 @@ class Wsfan:
         addr = "[%s]:%d" % (host, self.port) if ":" in host else \
             "%s:%d" % (host, self.port)
         self.write_conf("listen %s\nworkers %d\npidfile %s\nlog-level info\n"
-                        "%s" % (addr, workers, self.pidfile, extra))
+                        "redis-url %s\n%s" % (addr, workers, self.pidfile,
+                                              redis_url, extra))
         self.proc = None
         self.pid = None
 
@@ -213,6 +311,8 @@ class Wsfan:
 
     def cleanup(self):
         self.kill()
+        if self.own_redis:
+            self.redis.cleanup()
         self.check_log()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -225,3 +325,137 @@ def run_wsfan(args, timeout=10):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# ---- a minimal raw WebSocket client, for protocol-level tests ----------
+
+WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+
+
+class RawWs:
+    """A WebSocket client on a plain socket that can also break the rules."""
+
+    def __init__(self, port, path="/echo", host="127.0.0.1", headers=(),
+                 timeout=5.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        req = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+               "Sec-WebSocket-Version: 13\r\n" % (path, host, port, WS_KEY))
+        for h in headers:
+            req += h + "\r\n"
+        self.sock.sendall((req + "\r\n").encode())
+        self.status, self.headers, self.buf = self._read_head()
+
+    def _read_head(self):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None, {}, b""
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return int(lines[0].split()[1]), headers, rest
+
+    @staticmethod
+    def frame(opcode, payload=b"", fin=True, rsv=0, mask=True, key=None):
+        import struct
+        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+        n = len(payload)
+        m = 0x80 if mask else 0
+        if n < 126:
+            hdr = struct.pack("!BB", b0, m | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", b0, m | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", b0, m | 127, n)
+        if not mask:
+            return hdr + payload
+        key = key or os.urandom(4)
+        masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload)) \
+            if n < 4096 else _mask_fast(payload, key)
+        return hdr + key + masked
+
+    def send(self, opcode, payload=b"", **kw):
+        self.sock.sendall(self.frame(opcode, payload, **kw))
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+
+    def recv_frame(self):
+        """Returns (fin, opcode, payload) of the next server frame."""
+        import struct
+        self._need(2)
+        b0, b1 = self.buf[0], self.buf[1]
+        if b1 & 0x80:
+            raise AssertionError("server frame is masked")
+        n = b1 & 0x7f
+        off = 2
+        if n == 126:
+            self._need(4)
+            n = struct.unpack("!H", self.buf[2:4])[0]
+            off = 4
+        elif n == 127:
+            self._need(10)
+            n = struct.unpack("!Q", self.buf[2:10])[0]
+            off = 10
+        self._need(off + n)
+        payload = self.buf[off:off + n]
+        self.buf = self.buf[off + n:]
+        return bool(b0 & 0x80), b0 & 0x0f, (b0 >> 4) & 7, payload
+
+    def recv_message(self):
+        """Next data message (opcode, payload), skipping control frames;
+        a close frame returns (8, payload)."""
+        data, op = b"", None
+        while True:
+            fin, opcode, _, payload = self.recv_frame()
+            if opcode in (8,):
+                return 8, payload
+            if opcode in (9, 10):
+                continue
+            if op is None:
+                op = opcode
+            data += payload
+            if fin:
+                return op, data
+
+    def expect_close(self, code):
+        """Read until the close frame; check its code and that TCP closes."""
+        import struct
+        while True:
+            fin, opcode, _, payload = self.recv_frame()
+            if opcode == 8:
+                break
+        got = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+        if got != code:
+            raise AssertionError("close code %r, expected %r (%r)"
+                                 % (got, code, payload))
+        try:  # complete the closing handshake, as a client should
+            self.send(8, payload[:2])
+        except OSError:
+            pass
+        self.sock.settimeout(5)
+        try:
+            while self.sock.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+        return payload[2:]
+
+    def close(self):
+        self.sock.close()
+
+
+def _mask_fast(payload, key):
+    n = len(payload)
+    k = int.from_bytes((key * (n // 4 + 1))[:n], "big")
+    return (int.from_bytes(payload, "big") ^ k).to_bytes(n, "big")
