@@ -18,11 +18,14 @@ struct wf_chan {
     wf_chan_t *dnext; /* dirty list */
     wf_sub_t *subs;   /* subscriptions, doubly linked */
     uint64_t hash;
+    wf_chan_waiter_t *waiters; /* until confirmed */
     uint32_t nsubs;
+    uint32_t seq; /* of the latest SUBSCRIBE sent */
     uint16_t len;
-    uint8_t remote; /* SUBSCRIBE sent to Redis */
-    uint8_t dirty;  /* on the dirty list */
-    char name[];    /* NUL-terminated */
+    uint8_t remote;    /* SUBSCRIBE sent to Redis */
+    uint8_t confirmed; /* and confirmed: messages flow */
+    uint8_t dirty;     /* on the dirty list */
+    char name[];       /* NUL-terminated */
 };
 
 static struct {
@@ -143,12 +146,26 @@ chan_create(const char *name, size_t len, uint64_t h)
 /* Free ch if nobody wants it, Redis is not subscribed and it is not on
  * the dirty list (the list owns it until popped). */
 static void
+chan_fire(wf_chan_t *ch, int ok)
+{
+    while (ch->waiters != NULL) {
+        wf_chan_waiter_t *w = ch->waiters;
+
+        ch->waiters = w->next;
+        w->next = NULL;
+        w->ready(w, ok);
+    }
+}
+
+
+static void
 chan_maybe_free(wf_chan_t *ch)
 {
     wf_chan_t **pp;
 
     if (ch->nsubs > 0 || ch->remote || ch->dirty)
         return;
+    chan_fire(ch, 0);
     for (pp = &reg.buckets[ch->hash & (reg.nbuckets - 1)]; *pp != ch;
          pp = &(*pp)->hnext)
         ;
@@ -326,11 +343,47 @@ wf_chan_remote(const wf_chan_t *ch)
 }
 
 
-void
+uint32_t
 wf_chan_set_remote(wf_chan_t *ch, int remote)
 {
     ch->remote = (uint8_t)(remote != 0);
+    ch->confirmed = 0;
+    if (remote)
+        return ++ch->seq;
     chan_maybe_free(ch);
+    return 0;
+}
+
+
+void
+wf_chan_confirm(const char *name, size_t len, uint32_t seq)
+{
+    wf_chan_t *ch = wf_chan_find(name, len);
+
+    if (ch == NULL || !ch->remote || ch->seq != seq || ch->confirmed)
+        return;
+    ch->confirmed = 1;
+    chan_fire(ch, 1);
+}
+
+
+int
+wf_chan_confirmed(const wf_chan_t *ch)
+{
+    return ch->confirmed;
+}
+
+
+void
+wf_chan_wait(wf_chan_t *ch, wf_chan_waiter_t *w)
+{
+    if (ch->confirmed) {
+        w->next = NULL;
+        w->ready(w, 1);
+        return;
+    }
+    w->next = ch->waiters;
+    ch->waiters = w;
 }
 
 
@@ -344,6 +397,7 @@ wf_chan_remote_lost(void)
         for (; ch != NULL; ch = next) {
             next = ch->hnext;
             ch->remote = 0;
+            ch->confirmed = 0;
             if (ch->nsubs > 0)
                 chan_mark_dirty(ch);
             else
@@ -372,6 +426,7 @@ wf_chan_cleanup(void)
 
         for (; ch != NULL; ch = next) {
             next = ch->hnext;
+            chan_fire(ch, 0);
             while (ch->subs != NULL) {
                 wf_sub_t *s = ch->subs;
 

@@ -35,6 +35,16 @@ struct wf_sub {
     wf_sub_t *own_next;              /* in the connection's list */
 };
 
+/* Someone waiting until a channel's Redis subscription is confirmed (a
+ * client's "sub" reply, a welcome). Embed it; the registry links it. */
+typedef struct wf_chan_waiter wf_chan_waiter_t;
+struct wf_chan_waiter {
+    wf_chan_waiter_t *next;
+    /* Runs once: ok = 1 when the subscription is live in Redis, 0 when the
+     * channel went away first (everyone unsubscribed). */
+    void (*ready)(wf_chan_waiter_t *w, int ok);
+};
+
 /* Set up the registry (random hash key). wake is called when a channel
  * becomes dirty, so the Redis side can schedule a flush; may be NULL. */
 void wf_chan_init(void (*wake)(void));
@@ -68,6 +78,11 @@ uint32_t wf_chan_subscribers(const wf_chan_t *ch);
 /* The first subscription of ch (walk with ->chan_next), or NULL. */
 wf_sub_t *wf_chan_first(const wf_chan_t *ch);
 
+/* Is ch's subscription confirmed by Redis (messages flow)? */
+int wf_chan_confirmed(const wf_chan_t *ch);
+/* Run w->ready when ch is confirmed (at once if it already is). */
+void wf_chan_wait(wf_chan_t *ch, wf_chan_waiter_t *w);
+
 /* Channels with at least one local subscriber / subscriptions in all. */
 size_t wf_chan_count(void);
 size_t wf_chan_sub_count(void);
@@ -81,8 +96,12 @@ wf_chan_t *wf_chan_dirty_pop(void);
 int wf_chan_wanted(const wf_chan_t *ch);
 int wf_chan_remote(const wf_chan_t *ch);
 /* Record the remote state; a channel neither wanted nor remote is freed
- * here (ch is invalid after that). */
-void wf_chan_set_remote(wf_chan_t *ch, int remote);
+ * here (ch is invalid after that). Setting 1 (SUBSCRIBE sent) returns a
+ * sequence number for wf_chan_confirm(); 0 otherwise. */
+uint32_t wf_chan_set_remote(wf_chan_t *ch, int remote);
+/* Redis confirmed the SUBSCRIBE numbered seq for name: if that is still
+ * the channel's latest one, it is confirmed and its waiters run. */
+void wf_chan_confirm(const char *name, size_t len, uint32_t seq);
 /* The Redis link went down: every channel's remote state is 0 (channels
  * nobody wants are freed) and every wanted one is dirty again. */
 void wf_chan_remote_lost(void);

@@ -10,6 +10,7 @@
 
 #include <ev.h>
 
+#include "buf.h"
 #include "conn.h"
 #include "http.h"
 #include "msg.h"
@@ -28,6 +29,8 @@ enum wf_conn_flag {
     WF_CONN_F_CLOSE_AFTER = 1 << 0, /* close once the queue is flushed */
     WF_CONN_F_PENDING = 1 << 1,     /* on the flush list */
     WF_CONN_F_PAUSED = 1 << 2,      /* not reading: output backlog */
+    WF_CONN_F_AWAIT = 1 << 3,       /* HTTP: a response awaits Redis */
+    WF_CONN_F_KEEPALIVE = 1 << 4,   /* HTTP: keep the connection after it */
 };
 
 /* Timeout queues: a connection sits in at most one. */
@@ -49,6 +52,7 @@ struct wf_conn {
     wf_conn_t *next_pending; /* flush list, or the graveyard */
     wf_http_t *http;         /* HTTP phase only */
     wf_ws_t *ws;             /* WebSocket phase only */
+    wf_buf_t *stash;         /* input that arrived while awaiting */
     wf_msg_t **q;            /* send queue ring, NULL when empty */
     uint32_t qhead, qlen, qcap;
     uint32_t qoff; /* bytes of q[qhead] already sent */
@@ -77,6 +81,11 @@ void wf_conn_pause(wf_conn_t *c);
 /* Close c once everything queued has been written (then half-close and
  * linger briefly so the peer reads it). */
 void wf_conn_close_after_flush(wf_conn_t *c);
+
+/* The response to the request c awaited (WF_CONN_F_AWAIT): queue it,
+ * carry on with the input that arrived meanwhile, and release the hold
+ * taken for the wait. A closed c is only released. */
+void wf_conn_http_done(wf_conn_t *c, wf_buf_t *response);
 
 /* Drop c's unsent queue, but finish a frame already partly written. */
 void wf_conn_drop_queue(wf_conn_t *c);

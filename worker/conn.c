@@ -13,6 +13,7 @@
 
 #include <ev.h>
 
+#include "api.h"
 #include "buf.h"
 #include "conn-t.h"
 #include "conn.h"
@@ -83,6 +84,9 @@ wf_conn_set_tq(wf_conn_t *c, int tq)
 
 
 static void conn_reply_close(wf_conn_t *c, int status, const char *why);
+static void conn_await(wf_conn_t *c, int keepalive, const char *rest,
+                       size_t len);
+static void conn_http_input(wf_conn_t *c, char *p, size_t len);
 
 
 static void
@@ -151,7 +155,7 @@ conn_want(wf_conn_t *c, int events)
 static int
 conn_read_events(const wf_conn_t *c)
 {
-    return (c->flags & WF_CONN_F_PAUSED) ? 0 : EV_READ;
+    return (c->flags & (WF_CONN_F_PAUSED | WF_CONN_F_AWAIT)) ? 0 : EV_READ;
 }
 
 
@@ -265,7 +269,7 @@ conn_flush(wf_conn_t *c)
     }
     if (c->flags & WF_CONN_F_PAUSED)
         c->flags &= (uint8_t)~WF_CONN_F_PAUSED;
-    conn_want(c, conn_read_events(c));
+    conn_want(c, c->state == WF_CONN_CLOSED ? 0 : conn_read_events(c));
     return 0;
 }
 
@@ -311,6 +315,11 @@ wf_conn_close(wf_conn_t *c, const char *why)
     c->http = NULL;
     if (c->ws != NULL)
         wf_ws_free(c);
+    if (c->stash != NULL) {
+        wf_buf_free(c->stash);
+        free(c->stash);
+        c->stash = NULL;
+    }
     c->state = WF_CONN_CLOSED;
     /* On the flush list, the flush frees it; otherwise it goes to the
      * graveyard, freed after this iteration's flush; while held, the last
@@ -476,6 +485,12 @@ conn_http_input(wf_conn_t *c, char *p, size_t len)
                          (uint8_t *)p, len);
             return;
         }
+        if (r == WF_ROUTE_PUBLISH &&
+            wf_api_publish(c, c->http, req, keepalive, &out) ==
+                WF_API_PENDING) {
+            conn_await(c, keepalive, p, len);
+            return;
+        }
         wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
         wf_buf_free(&out);
         if (!keepalive) {
@@ -491,6 +506,57 @@ conn_http_input(wf_conn_t *c, char *p, size_t len)
          * stop reading until the queue drains. */
         c->flags |= WF_CONN_F_PAUSED;
     }
+}
+
+
+/* The request's response comes later (from Redis): stop reading, keep what
+ * already arrived of the next requests, and wait for wf_conn_http_done. */
+static void
+conn_await(wf_conn_t *c, int keepalive, const char *rest, size_t len)
+{
+    c->flags |= WF_CONN_F_AWAIT;
+    if (keepalive)
+        c->flags |= WF_CONN_F_KEEPALIVE;
+    else
+        c->flags &= (uint8_t)~WF_CONN_F_KEEPALIVE;
+    if (len > 0) {
+        c->stash = wf_xcalloc(1, sizeof(*c->stash));
+        wf_buf_append(c->stash, rest, len);
+    }
+    wf_conn_set_tq(c, WF_TQ_NONE); /* Redis answers or fails in bounded time */
+    conn_want(c, c->qlen ? EV_WRITE : 0);
+}
+
+
+void
+wf_conn_http_done(wf_conn_t *c, wf_buf_t *response)
+{
+    wf_buf_t *stash = c->stash;
+
+    if (c->state == WF_CONN_CLOSED || !(c->flags & WF_CONN_F_AWAIT)) {
+        wf_conn_release(c);
+        return;
+    }
+    c->flags &= (uint8_t)~WF_CONN_F_AWAIT;
+    c->stash = NULL;
+    wf_conn_send(c, wf_msg_from(wf_buf_head(response),
+                                wf_buf_avail(response)));
+    if (!(c->flags & WF_CONN_F_KEEPALIVE)) {
+        wf_conn_close_after_flush(c);
+    } else {
+        wf_http_next(c->http);
+        wf_conn_set_tq(c, conns.env->conf->keepalive_timeout_ms
+                              ? WF_TQ_KEEPALIVE
+                              : WF_TQ_REQUEST);
+        conn_want(c, conn_read_events(c) | (c->qlen ? EV_WRITE : 0));
+        if (stash != NULL)
+            conn_http_input(c, wf_buf_head(stash), wf_buf_avail(stash));
+    }
+    if (stash != NULL) {
+        wf_buf_free(stash);
+        free(stash);
+    }
+    wf_conn_release(c);
 }
 
 

@@ -7,6 +7,7 @@ worker_libwfworker_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/worker \
 	$(LIBEV_CFLAGS) $(LLHTTP_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(ZLIB_CFLAGS)
 worker_libwfworker_a_SOURCES = \
+	worker/api.c worker/api.h \
 	worker/chan.c worker/chan.h \
 	worker/conn.c worker/conn.h worker/conn-t.h \
 	worker/fan.c worker/fan.h \

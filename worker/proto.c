@@ -31,6 +31,21 @@ typedef struct proto_pub {
     char id[PROTO_ID_MAX];
 } proto_pub_t;
 
+/* The welcome, sent once every ?ch= subscription is live in Redis. */
+typedef struct proto_welcome {
+    wf_conn_t *c;
+    unsigned pending;
+} proto_welcome_t;
+
+/* A reply (or a welcome's share) waiting for a channel's confirmation. */
+typedef struct proto_wait {
+    wf_chan_waiter_t w; /* first: the registry links this */
+    wf_conn_t *c;
+    proto_welcome_t *welcome; /* or a "sub" reply: */
+    size_t idlen;
+    char id[PROTO_ID_MAX];
+} proto_wait_t;
+
 static struct {
     const wf_conf_t *conf;
     uint64_t next_conn;
@@ -114,13 +129,64 @@ proto_channel(wf_conn_t *c, const wf_json_field_t *f, const char *id,
 }
 
 
+static void proto_send_welcome(wf_conn_t *c);
+
+
+static void
+proto_on_ready(wf_chan_waiter_t *w, int ok)
+{
+    proto_wait_t *pw = (proto_wait_t *)w;
+    wf_conn_t *c = pw->c;
+
+    if (pw->welcome != NULL) {
+        if (--pw->welcome->pending == 0) {
+            if (c->state == WF_CONN_WS)
+                proto_send_welcome(c);
+            free(pw->welcome);
+        }
+    } else if (c->state == WF_CONN_WS) {
+        if (ok)
+            proto_ok(c, pw->id, pw->idlen);
+        else /* unsubscribed before Redis confirmed */
+            proto_error(c, pw->id, pw->idlen, "unknown_channel",
+                        "unsubscribed before the subscription was live");
+    }
+    free(pw);
+    wf_conn_release(c);
+}
+
+
+/* Reply (or count down the welcome) once name's subscription is live. */
+static void
+proto_wait(wf_conn_t *c, const char *name, size_t n, const char *id,
+           size_t idlen, proto_welcome_t *welcome)
+{
+    wf_chan_t *ch = wf_chan_find(name, n);
+    proto_wait_t *pw = wf_xcalloc(1, sizeof(*pw));
+
+    pw->w.ready = proto_on_ready;
+    pw->c = c;
+    pw->welcome = welcome;
+    pw->idlen = idlen;
+    memcpy(pw->id, id, idlen);
+    wf_conn_hold(c);
+    wf_chan_wait(ch, &pw->w);
+}
+
+
 static void
 proto_sub(wf_conn_t *c, const char *name, size_t n, const char *id,
           size_t idlen)
 {
-    int rc = wf_chan_subscribe(wf_ws_subs(c), c, name, n,
-                               pr.conf->max_subscriptions);
+    int rc;
 
+    if (!wf_rsub_healthy()) {
+        proto_error(c, id, idlen, "unavailable",
+                    "Redis is unavailable; try again");
+        return;
+    }
+    rc = wf_chan_subscribe(wf_ws_subs(c), c, name, n,
+                           pr.conf->max_subscriptions);
     if (rc == WF_ELIMIT) {
         char msg[96];
 
@@ -129,7 +195,7 @@ proto_sub(wf_conn_t *c, const char *name, size_t n, const char *id,
         proto_error(c, id, idlen, "limit_exceeded", msg);
         return;
     }
-    proto_ok(c, id, idlen);
+    proto_wait(c, name, n, id, idlen, NULL);
 }
 
 
@@ -330,21 +396,9 @@ wf_proto_check_query(const char *query, const char **why)
 }
 
 
-static int
-proto_sub_ch(void *arg, const char *name, size_t len)
+static void
+proto_send_welcome(wf_conn_t *c)
 {
-    wf_conn_t *c = arg;
-
-    wf_chan_subscribe(wf_ws_subs(c), c, name, len, pr.conf->max_subscriptions);
-    return 0;
-}
-
-
-void
-wf_proto_open(wf_conn_t *c, const char *query)
-{
-    const char *why;
-
     wf_buf_reset(&pr.out);
     wf_buf_printf(&pr.out,
                   "{\"op\":\"welcome\",\"conn\":\"%lx-%llx\",\"user\":null,"
@@ -352,5 +406,49 @@ wf_proto_open(wf_conn_t *c, const char *query)
                   (long)getpid(), (unsigned long long)++pr.next_conn,
                   pr.conf->ping_interval_ms / 1000);
     proto_send_out(c);
-    proto_each_ch(query, &why, proto_sub_ch, c);
+}
+
+
+typedef struct proto_open {
+    wf_conn_t *c;
+    proto_welcome_t *welcome; /* NULL: welcome now */
+} proto_open_t;
+
+
+static int
+proto_sub_ch(void *arg, const char *name, size_t len)
+{
+    proto_open_t *o = arg;
+
+    if (wf_chan_subscribe(wf_ws_subs(o->c), o->c, name, len,
+                          pr.conf->max_subscriptions) == 0 &&
+        o->welcome != NULL) {
+        o->welcome->pending++;
+        proto_wait(o->c, name, len, "", 0, o->welcome);
+    }
+    return 0;
+}
+
+
+void
+wf_proto_open(wf_conn_t *c, const char *query)
+{
+    proto_open_t o = {c, NULL};
+    const char *why;
+
+    /* With Redis healthy, the welcome waits until the ?ch= subscriptions
+     * are live, so nothing published after it is missed. With Redis down
+     * it comes at once; the subscriptions go live when Redis returns. */
+    if (wf_rsub_healthy()) {
+        o.welcome = wf_xcalloc(1, sizeof(*o.welcome));
+        o.welcome->c = c;
+        o.welcome->pending = 1; /* until the walk is done */
+    }
+    proto_each_ch(query, &why, proto_sub_ch, &o);
+    if (o.welcome == NULL) {
+        proto_send_welcome(c);
+    } else if (--o.welcome->pending == 0) {
+        proto_send_welcome(c);
+        free(o.welcome);
+    }
 }

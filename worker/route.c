@@ -46,6 +46,13 @@ wf_route(const wf_http_t *h, const wf_http_req_t *req,
     if (info->ws_path != NULL && strcmp(req->path, info->ws_path) == 0 &&
         !info->draining)
         return WF_ROUTE_WS;
+    if (strcmp(req->path, "/api/publish") == 0) {
+        if (strcmp(req->method, "POST") == 0)
+            return WF_ROUTE_PUBLISH;
+        wf_http_respond(out, 405, ROUTE_TEXT, "Allow: POST\r\n", not_allowed,
+                        sizeof(not_allowed) - 1, *keepalive, req->is_head);
+        return WF_ROUTE_RESPOND;
+    }
     if (strcmp(req->path, "/healthz") == 0) {
         if (!req->is_get && !req->is_head) {
             wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",

@@ -70,17 +70,59 @@ rsub_set_healthy(int healthy, const char *why)
 }
 
 
-/* Send (UN)SUBSCRIBE for names[0..n) on the subscriber. */
+/* A batch of channel names (with the prefix) for one (UN)SUBSCRIBE, and
+ * for SUBSCRIBE the sequence numbers to confirm when Redis answers. */
+typedef struct rsub_batch {
+    size_t n;
+    char *names[RSUB_BATCH];
+    uint32_t seqs[RSUB_BATCH];
+} rsub_batch_t;
+
+
 static void
-rsub_send(const char *cmd, char **names, size_t n)
+rsub_batch_free(rsub_batch_t *b)
 {
-    const char **argv = wf_xcalloc(n + 1, sizeof(*argv));
+    for (size_t i = 0; i < b->n; i++)
+        free(b->names[i]);
+    free(b);
+}
+
+
+static void
+rsub_on_subscribed(wf_rlink_t *l, redisReply *r, void *arg)
+{
+    rsub_batch_t *b = arg;
+
+    /* r is the last confirmation (all arrived), an error, or NULL when
+     * the link failed first: then everything is resubscribed on up. */
+    if (r != NULL && r->type != REDIS_REPLY_ERROR)
+        for (size_t i = 0; i < b->n; i++)
+            wf_chan_confirm(b->names[i] + rs.prefix_len,
+                            strlen(b->names[i]) - rs.prefix_len, b->seqs[i]);
+    else if (r != NULL)
+        wf_log(WF_LOG_ERR, "SUBSCRIBE refused by Redis: %s", r->str);
+    rsub_batch_free(b);
+}
+
+
+/* Send the batch as cmd on the subscriber; it takes b. */
+static void
+rsub_send(const char *cmd, rsub_batch_t *b)
+{
+    const char **argv = wf_xcalloc(b->n + 1, sizeof(*argv));
+    int sub = cmd[0] == 'S';
 
     argv[0] = cmd;
-    for (size_t i = 0; i < n; i++)
-        argv[i + 1] = names[i];
-    if (wf_rlink_command(rs.sub, (int)n + 1, argv, NULL, NULL, NULL) != 0)
+    for (size_t i = 0; i < b->n; i++)
+        argv[i + 1] = b->names[i];
+    if (wf_rlink_command(rs.sub, (int)b->n + 1, argv, NULL,
+                         sub ? rsub_on_subscribed : NULL, sub ? b : NULL) !=
+        0) {
         wf_rlink_reconnect(rs.sub, "cannot queue a subscription command");
+        rsub_batch_free(b);
+    } else if (!sub) {
+        rsub_batch_free(b);
+    }
     free(argv);
 }
 
@@ -90,8 +132,7 @@ rsub_send(const char *cmd, char **names, size_t n)
 static void
 rsub_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-    char *subs[RSUB_BATCH], *unsubs[RSUB_BATCH];
-    size_t ns = 0, nu = 0;
+    rsub_batch_t *subs = NULL, *unsubs = NULL;
     int up = wf_rlink_is_up(rs.sub);
     wf_chan_t *ch;
 
@@ -105,31 +146,31 @@ rsub_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
         if (want == wf_chan_remote(ch))
             continue;
         if (want) {
-            subs[ns++] = wf_xasprintf("%s%s", rs.prefix, wf_chan_name(ch));
-            wf_chan_set_remote(ch, 1);
+            if (subs == NULL)
+                subs = wf_xcalloc(1, sizeof(*subs));
+            subs->names[subs->n] = wf_xasprintf("%s%s", rs.prefix,
+                                                wf_chan_name(ch));
+            subs->seqs[subs->n++] = wf_chan_set_remote(ch, 1);
+            if (subs->n == RSUB_BATCH) {
+                rsub_send("SUBSCRIBE", subs);
+                subs = NULL;
+            }
         } else {
-            unsubs[nu++] = wf_xasprintf("%s%s", rs.prefix, wf_chan_name(ch));
+            if (unsubs == NULL)
+                unsubs = wf_xcalloc(1, sizeof(*unsubs));
+            unsubs->names[unsubs->n++] = wf_xasprintf("%s%s", rs.prefix,
+                                                      wf_chan_name(ch));
             wf_chan_set_remote(ch, 0); /* frees ch */
-        }
-        if (ns == RSUB_BATCH) {
-            rsub_send("SUBSCRIBE", subs, ns);
-            while (ns > 0)
-                free(subs[--ns]);
-        }
-        if (nu == RSUB_BATCH) {
-            rsub_send("UNSUBSCRIBE", unsubs, nu);
-            while (nu > 0)
-                free(unsubs[--nu]);
+            if (unsubs->n == RSUB_BATCH) {
+                rsub_send("UNSUBSCRIBE", unsubs);
+                unsubs = NULL;
+            }
         }
     }
-    if (ns > 0)
-        rsub_send("SUBSCRIBE", subs, ns);
-    if (nu > 0)
-        rsub_send("UNSUBSCRIBE", unsubs, nu);
-    while (ns > 0)
-        free(subs[--ns]);
-    while (nu > 0)
-        free(unsubs[--nu]);
+    if (subs != NULL)
+        rsub_send("SUBSCRIBE", subs);
+    if (unsubs != NULL)
+        rsub_send("UNSUBSCRIBE", unsubs);
 }
 
 

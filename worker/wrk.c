@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "api.h"
 #include "chan.h"
 #include "conn.h"
 #include "fan.h"
@@ -256,6 +257,7 @@ wf_worker_main(const wf_worker_spec_t *spec)
     wf_conn_init(&wrk.env);
     wf_chan_init(NULL);
     wf_proto_init(spec->conf);
+    wf_api_init(spec->conf);
     {
         wf_rsub_hooks_t hooks = {wf_fan_message, wrk_on_health};
         char *cause = NULL;

@@ -112,6 +112,32 @@ def read_response(sock, buf=None):
     return status, headers, rest[:n]
 
 
+def read_responses(sock, count):
+    """Read count pipelined responses; returns [(status, headers, body)]."""
+    out, data = [], b""
+    while len(out) < count:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return out
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(rest) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        out.append((int(lines[0].split()[1]), headers, rest[:n]))
+        data = rest[n:]
+    return out
+
+
 def get(port, path="/healthz", host="127.0.0.1", timeout=5.0):
     """GET path on a new connection; returns (status, headers, body)."""
     return http_request(port, ("GET %s HTTP/1.1\r\nHost: t\r\n"
@@ -260,8 +286,11 @@ class Wsfan:
         return children(self.pid) if self.pid else []
 
     def log(self):
-        with open(self.logpath, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
 
     def signal(self, sig):
         os.kill(self.pid, sig)
