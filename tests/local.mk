@@ -43,7 +43,8 @@ integration_tests = \
 	tests/integration/test_process.py \
 	tests/integration/test_http.py \
 	tests/integration/test_ws.py \
-	tests/integration/test_api.py
+	tests/integration/test_api.py \
+	tests/integration/test_docs.py
 
 TESTS += $(unit_tests) $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/wsfantest.py
