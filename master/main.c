@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "rspawn.h"
 #include "sup.h"
 #include "x.h"
 
@@ -92,6 +93,13 @@ main(int argc, char **argv)
         if (test)
             fprintf(stderr, "wsfan: configuration test failed\n");
         free(cause);
+        free(sets);
+        return EXIT_CONFIG;
+    }
+    if (test && wf_rspawn_check(conf, &cause) != 0) {
+        fprintf(stderr, "wsfan: %s\nwsfan: configuration test failed\n", cause);
+        free(cause);
+        wf_conf_free(conf);
         free(sets);
         return EXIT_CONFIG;
     }

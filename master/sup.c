@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "lsn.h"
+#include "rspawn.h"
 #include "sup.h"
 #include "x.h"
 
@@ -120,6 +121,7 @@ sup_child_reset(void)
     ev_timer_stop(sup.loop, &sup.ready_w);
     for (int i = 0; i < sup.nslots; i++)
         ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
+    wf_rspawn_child_reset();
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         if (w->ipc_fd != -1) {
             ev_io_stop(sup.loop, &w->ipc_w);
@@ -271,8 +273,8 @@ sup_on_respawn(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 
-static void
-sup_describe_status(int status, char *out, size_t n)
+void
+wf_sup_describe_status(int status, char *out, size_t n)
 {
     if (WIFEXITED(status))
         snprintf(out, n, "exited with status %d", WEXITSTATUS(status));
@@ -285,6 +287,25 @@ sup_describe_status(int status, char *out, size_t n)
                                    "");
     else
         snprintf(out, n, "stopped with status 0x%x", status);
+}
+
+
+/* Shutdown, last step: redis-spawn's server is gone (or was never
+ * there); the master can exit. */
+static void
+sup_redis_gone(void)
+{
+    ev_break(sup.loop, EVBREAK_ALL);
+}
+
+
+/* Shutdown: the last worker has exited. A spawned redis-server is stopped
+ * only now, so that draining workers keep their Redis until the end. */
+static void
+sup_workers_gone(void)
+{
+    ev_timer_stop(sup.loop, &sup.kill_w);
+    wf_rspawn_stop(sup_redis_gone);
 }
 
 
@@ -301,7 +322,7 @@ sup_reaped(pid_t pid, int status)
 
     if (w == NULL)
         return;
-    sup_describe_status(status, why, sizeof(why));
+    wf_sup_describe_status(status, why, sizeof(why));
     expected = sup.stopping || w->state == SW_STOPPING || w->gen != sup.gen;
     if (expected) {
         int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -314,7 +335,7 @@ sup_reaped(pid_t pid, int status)
             sup.slots[w->slot].cur = NULL;
         sup_forget(w);
         if (sup.stopping && sup.workers == NULL)
-            ev_break(sup.loop, EVBREAK_ALL);
+            sup_workers_gone();
         return;
     }
     s = &sup.slots[w->slot];
@@ -340,7 +361,8 @@ sup_reaped(pid_t pid, int status)
 static void
 sup_on_child(struct ev_loop *loop, ev_child *c, int revents)
 {
-    sup_reaped(c->rpid, c->rstatus);
+    if (!wf_rspawn_reaped(c->rpid, c->rstatus))
+        sup_reaped(c->rpid, c->rstatus);
 }
 
 
@@ -374,7 +396,7 @@ sup_shutdown(const char *why)
         kill(w->pid, SIGTERM);
     }
     if (sup.workers == NULL) {
-        ev_break(sup.loop, EVBREAK_ALL);
+        sup_workers_gone();
         return;
     }
     grace = (sup.conf->drain_timeout_ms + SUP_KILL_GRACE_MS) / 1000.;
@@ -422,6 +444,7 @@ sup_reload(void)
         free(cause);
         return;
     }
+    wf_rspawn_keep(sup.conf, nconf);
     if (wf_lsn_open(&nlsn, nconf, &sup.lsn, &cause) != 0) {
         wf_log(WF_LOG_ERR, "reload refused, old workers keep serving: %s",
                cause);
@@ -512,7 +535,10 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     sup.nsets = nsets;
     sup.gen = 1;
     signal(SIGPIPE, SIG_IGN);
-    if (wf_lsn_open(&sup.lsn, conf, NULL, &cause) != 0) {
+    /* A missing redis-server or an unsafe run dir fails before anything
+     * is bound or written; wf_rspawn_start() below checks again. */
+    if (wf_rspawn_check(conf, &cause) != 0 ||
+        wf_lsn_open(&sup.lsn, conf, NULL, &cause) != 0) {
         wf_log(WF_LOG_EMERG, "%s", cause);
         free(cause);
         return 1;
@@ -531,6 +557,17 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     ev_child_start(sup.loop, &sup.child_w);
     ev_timer_init(&sup.ready_w, sup_on_ready_timeout, 0., 0.);
     ev_timer_init(&sup.kill_w, sup_on_kill, 0., 0.);
+    /* Redis before the workers, so that their first connection works; its
+     * exit comes through child_w like theirs. */
+    if (wf_rspawn_start(sup.loop, conf, &cause) != 0) {
+        wf_log(WF_LOG_EMERG, "%s", cause);
+        free(cause);
+        wf_lsn_close(&sup.lsn);
+        if (pidfile != NULL)
+            unlink(pidfile);
+        free(pidfile);
+        return 1;
+    }
     for (size_t i = 0; i < conf->nlistens; i++)
         wf_log(WF_LOG_NOTICE, "listening on %s", conf->listens[i].text);
     wf_log(WF_LOG_NOTICE, "wsfan %s starting %d workers (%s)",
@@ -548,6 +585,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
         unlink(pidfile);
     free(pidfile);
     free(sup.slots);
+    wf_rspawn_cleanup();
     wf_conf_free(sup.conf);
     wf_log(WF_LOG_NOTICE, "exiting");
     return sup.exit_status;

@@ -16,4 +16,8 @@
 int wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
                size_t nsets);
 
+/* Describe a wait() status for a log line: "exited with status 1",
+ * "killed by signal 9 (Killed)". Writes at most n bytes to out. */
+void wf_sup_describe_status(int status, char *out, size_t n);
+
 #endif

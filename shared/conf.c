@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -429,6 +430,7 @@ conf_set_redis_url(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
     wf_raddr_free(&a);
     free(c->redis_url);
     c->redis_url = wf_xstrdup(argv[0]);
+    c->redis_url_set = 1;
     return 0;
 }
 
@@ -836,6 +838,69 @@ conf_read_key(wf_conf_t *c, char **cause)
 }
 
 
+/* redis-spawn: the run dir (by default chosen by who we run as) and the
+ * redis-url that sends the workers to the spawned server's socket. */
+static int
+conf_finish_spawn(wf_conf_t *c, char **cause)
+{
+    struct sockaddr_un sa;
+    wf_raddr_t a = WF_RADDR_INIT;
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char *url, *why = NULL;
+    size_t n;
+    int same;
+
+    if (!c->redis_spawn)
+        return 0;
+    if (c->redis_url_set) {
+        *cause = wf_xasprintf("redis-spawn and redis-url are exclusive: "
+                              "redis-spawn connects the workers to its own "
+                              "server at unix:<run-dir>/" WF_CONF_REDIS_SOCK);
+        return WF_ECONFIG;
+    }
+    if (c->run_dir == NULL) {
+        if (geteuid() == 0)
+            c->run_dir = wf_xstrdup("/run/wsfan");
+        else if (xdg != NULL && xdg[0] == '/')
+            c->run_dir = wf_xasprintf("%s/wsfan", xdg);
+        else
+            c->run_dir =
+                wf_xasprintf("/tmp/wsfan-%lu", (unsigned long)geteuid());
+    }
+    n = strlen(c->run_dir);
+    while (n > 1 && c->run_dir[n - 1] == '/')
+        c->run_dir[--n] = '\0';
+    if (c->run_dir[0] != '/') {
+        *cause =
+            wf_xasprintf("run-dir \"%s\" must be an absolute path", c->run_dir);
+        return WF_ECONFIG;
+    }
+    if (n + sizeof("/" WF_CONF_REDIS_SOCK) > sizeof(sa.sun_path)) {
+        *cause = wf_xasprintf(
+            "run-dir \"%s\" is too long for a Unix socket path (at most %zu "
+            "bytes)",
+            c->run_dir, sizeof(sa.sun_path) - sizeof("/" WF_CONF_REDIS_SOCK));
+        return WF_ECONFIG;
+    }
+    url = wf_xasprintf("unix:%s/" WF_CONF_REDIS_SOCK, c->run_dir);
+    same = wf_raddr_parse(url, &a, &why) == 0 &&
+           strncmp(a.path, c->run_dir, n) == 0 &&
+           strcmp(a.path + n, "/" WF_CONF_REDIS_SOCK) == 0;
+    wf_raddr_free(&a);
+    free(why);
+    if (!same) { /* a '?' or a leading "//" */
+        *cause = wf_xasprintf("run-dir \"%s\" cannot be written as a "
+                              "unix: redis-url; choose a plainer path",
+                              c->run_dir);
+        free(url);
+        return WF_ECONFIG;
+    }
+    free(c->redis_url);
+    c->redis_url = url;
+    return 0;
+}
+
+
 int
 wf_conf_finish(wf_conf_t *c, char **cause)
 {
@@ -864,7 +929,7 @@ wf_conf_finish(wf_conf_t *c, char **cause)
         c->listens[0] = l;
         c->nlistens = 1;
     }
-    return 0;
+    return conf_finish_spawn(c, cause);
 }
 
 

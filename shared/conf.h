@@ -13,6 +13,8 @@
 
 #define WF_CONF_DEFAULT_PORT 8080
 #define WF_CONF_MAX_WORKERS 512
+/* redis-spawn's socket, in the run dir (see wf_conf_finish()). */
+#define WF_CONF_REDIS_SOCK "redis.sock"
 
 typedef struct wf_listen {
     char *text; /* canonical "ADDR:PORT" or "[ADDR]:PORT", for logs */
@@ -55,7 +57,8 @@ typedef struct wf_conf {
     char *redis_url;    /* redis://, rediss://, unix: (see raddr.h) */
     char *redis_prefix; /* channel <c> is Redis channel <prefix><c> */
     int redis_spawn;    /* the master runs a private redis-server */
-    char *run_dir;      /* for redis-spawn's socket */
+    char *run_dir;      /* for redis-spawn's socket; wf_conf_finish()
+                           fills in the default when redis-spawn is on */
     uint32_t max_subscriptions; /* per connection */
     char *publish_api_key_file;
     char *publish_api_key; /* read from the file by wf_conf_finish() */
@@ -66,6 +69,7 @@ typedef struct wf_conf {
     unsigned src;
     unsigned listen_src;
     unsigned origins_src;
+    int redis_url_set; /* redis-url was configured (not the default) */
 } wf_conf_t;
 
 /* A conf with the built-in defaults (no listeners yet: wf_conf_finish()
@@ -87,7 +91,11 @@ int wf_conf_parse_line(wf_conf_t *c, const char *text, const char *file,
                        unsigned line, char **cause);
 
 /* Resolve what depends on the machine: "workers auto" becomes the CPU
- * count, no listener becomes the default one. Returns 0 or WF_ECONFIG. */
+ * count, no listener becomes the default one. With redis-spawn, run-dir
+ * defaults to /run/wsfan as root, else $XDG_RUNTIME_DIR/wsfan, else
+ * /tmp/wsfan-<uid>, and redis-url becomes unix:<run-dir>/redis.sock (an
+ * explicit redis-url is an error then). Nothing is created here: the
+ * master's rspawn module makes the directory. Returns 0 or WF_ECONFIG. */
 int wf_conf_finish(wf_conf_t *c, char **cause);
 
 /* All of the above in one: defaults, then the file at path (NULL: none),

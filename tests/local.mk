@@ -87,3 +87,4 @@ tests_unit_shared_test_raddr_LDADD = $(UNIT_SHARED_LDADD)
 tests_integration_test_rlink_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS) \
 	$(HIREDIS_CFLAGS)
 tests_integration_test_rlink_LDADD = $(UNIT_WORKER_LDADD)
+integration_tests += tests/integration/test_spawn.py

@@ -79,6 +79,15 @@ def children(pid):
     return sorted(out)
 
 
+def proc_name(pid):
+    """The command name of pid (/proc/PID/comm), or None if it is gone."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def http_request(port, raw, host="127.0.0.1", timeout=5.0):
     """Send raw bytes on a new connection, read until the server closes or
     one response is complete; returns (status, headers dict, body)."""
@@ -234,18 +243,27 @@ def _resp_read(f):
 class Wsfan:
     """One wsfan daemon in a temporary directory. Unless redis is given
     (a Redis, or a URL string), it gets a private redis-server of its own,
-    stopped with it."""
+    stopped with it. redis="spawn" starts no redis-server here: the config
+    says `redis-spawn yes` and `run-dir <tmp>/run` instead, so the master
+    runs its own (self.run_dir, self.redis_sock, redis_pid())."""
 
     def __init__(self, workers=2, extra="", host="127.0.0.1", port=None,
                  redis=None):
+        self.spawn = redis == "spawn"
         if redis is None:
             self.redis = Redis()
             self.own_redis = True
         else:
-            self.redis = redis
+            self.redis = None if self.spawn else redis
             self.own_redis = False
-        redis_url = redis if isinstance(redis, str) else self.redis.url
         self.dir = tempfile.mkdtemp(prefix="wsfan-test-")
+        self.run_dir = os.path.join(self.dir, "run")
+        self.redis_sock = os.path.join(self.run_dir, "redis.sock")
+        if self.spawn:
+            redis_conf = "redis-spawn yes\nrun-dir %s\n" % self.run_dir
+        else:
+            redis_conf = "redis-url %s\n" % (
+                redis if isinstance(redis, str) else self.redis.url)
         self.host = host
         self.port = port or free_port(host)
         self.workers = workers
@@ -255,8 +273,8 @@ class Wsfan:
         addr = "[%s]:%d" % (host, self.port) if ":" in host else \
             "%s:%d" % (host, self.port)
         self.write_conf("listen %s\nworkers %d\npidfile %s\nlog-level info\n"
-                        "redis-url %s\n%s" % (addr, workers, self.pidfile,
-                                              redis_url, extra))
+                        "%s%s" % (addr, workers, self.pidfile, redis_conf,
+                                  extra))
         self.proc = None
         self.pid = None
 
@@ -283,7 +301,16 @@ class Wsfan:
             return False
 
     def worker_pids(self):
-        return children(self.pid) if self.pid else []
+        """The master's children except a spawned redis-server."""
+        return [p for p in children(self.pid) if proc_name(p) !=
+                "redis-server"] if self.pid else []
+
+    def redis_pid(self):
+        """The pid of the master's redis-server child (redis-spawn), or
+        None."""
+        kids = [p for p in children(self.pid) if proc_name(p) ==
+                "redis-server"] if self.pid else []
+        return kids[0] if kids else None
 
     def log(self):
         try:
@@ -321,7 +348,7 @@ class Wsfan:
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
-            kids = self.worker_pids()
+            kids = children(self.pid)
             self.proc.kill()
             self.proc.wait()
             for k in kids:
