@@ -90,6 +90,11 @@ int wf_conf_set(wf_conf_t *c, const char *kv, char **cause);
 int wf_conf_parse_line(wf_conf_t *c, const char *text, const char *file,
                        unsigned line, char **cause);
 
+/* Apply one directive: argv[0] is its name, the rest its values. Returns
+ * 0, or WF_EINVAL with the reason (no file:line) in *why, caller-freed.
+ * The reader (conf_read.c) adds the position. */
+int wf_conf_directive(wf_conf_t *c, int argc, char **argv, char **why);
+
 /* Resolve what depends on the machine: "workers auto" becomes the CPU
  * count, no listener becomes the default one. With redis-spawn, run-dir
  * defaults to /run/wsfan as root, else $XDG_RUNTIME_DIR/wsfan, else
