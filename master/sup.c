@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "lsn.h"
+#include "stats.h"
 #include "rspawn.h"
 #include "sup.h"
 #include "x.h"
@@ -47,6 +48,7 @@ typedef struct sup_worker {
     ev_io ipc_w;
     wf_buf_t ipc_in;
     uint64_t started_ms;
+    wf_stats_proc_t *st; /* its record in the statistics segment */
 } sup_worker_t;
 
 typedef struct sup_slot {
@@ -72,6 +74,8 @@ static struct {
     ev_child child_w;
     ev_timer kill_w;  /* shutdown: SIGKILL whoever is left */
     ev_timer ready_w; /* reload: stop waiting for READY */
+    ev_timer hang_w;  /* checks the workers' loop heartbeats */
+    wf_stats_t *stats;
 } sup;
 
 static void sup_spawn(int slot);
@@ -102,6 +106,8 @@ sup_forget(sup_worker_t *w)
         ev_io_stop(sup.loop, &w->ipc_w);
         close(w->ipc_fd);
     }
+    if (w->st != NULL)
+        wf_stats_release(sup.stats, w->st);
     wf_buf_free(&w->ipc_in);
     free(w);
 }
@@ -119,6 +125,7 @@ sup_child_reset(void)
     ev_child_stop(sup.loop, &sup.child_w);
     ev_timer_stop(sup.loop, &sup.kill_w);
     ev_timer_stop(sup.loop, &sup.ready_w);
+    ev_timer_stop(sup.loop, &sup.hang_w);
     for (int i = 0; i < sup.nslots; i++)
         ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
     wf_rspawn_child_reset();
@@ -154,6 +161,8 @@ sup_stop_old(void)
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         if (w->gen != sup.gen && w->state != SW_STOPPING) {
             w->state = SW_STOPPING;
+            if (w->st != NULL)
+                w->st->state = WF_STATS_DRAINING;
             kill(w->pid, SIGTERM);
         }
     }
@@ -167,6 +176,8 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 
     if (type == WF_IPC_READY && w->state == SW_STARTING) {
         w->state = SW_READY;
+        if (w->st != NULL)
+            w->st->state = WF_STATS_READY;
         wf_log(WF_LOG_DEBUG, "worker %d (pid %ld) generation %u ready",
                w->slot, (long)w->pid, w->gen);
         if (w->gen == sup.gen && sup_gen_ready() &&
@@ -197,6 +208,7 @@ sup_on_ipc(struct ev_loop *loop, ev_io *io, int revents)
 static void
 sup_spawn(int slot)
 {
+    wf_stats_proc_t *st;
     sup_worker_t *w;
     int sv[2], *fds;
     size_t nfds;
@@ -209,12 +221,17 @@ sup_spawn(int slot)
     wf_set_cloexec(sv[0]);
     wf_set_cloexec(sv[1]);
     nfds = wf_lsn_for_slot(&sup.lsn, slot, &fds);
+    /* The record is claimed before fork() so the child knows it; its pid
+     * is filled in right after. */
+    st = wf_stats_claim(sup.stats, -1, slot, sup.gen, sup.slots[slot].fails);
     pid = fork();
     if (pid == -1) {
         wf_log(WF_LOG_CRIT, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
         free(fds);
+        if (st != NULL)
+            wf_stats_release(sup.stats, st);
         ev_timer_set(&sup.slots[slot].respawn_w, 1.0, 0.);
         ev_timer_start(sup.loop, &sup.slots[slot].respawn_w);
         return;
@@ -240,6 +257,8 @@ sup_spawn(int slot)
         spec.ipc_fd = sv[1];
         spec.lfds = fds;
         spec.nlfds = nfds;
+        spec.stats = sup.stats;
+        spec.stats_me = st;
         wf_log_set_role("worker", slot, sup.gen);
         exit(wf_worker_main(&spec));
     }
@@ -252,6 +271,9 @@ sup_spawn(int slot)
     w->state = SW_STARTING;
     w->ipc_fd = sv[0];
     w->started_ms = wf_now_ms();
+    w->st = st;
+    if (st != NULL)
+        __atomic_store_n(&st->pid, (int32_t)pid, __ATOMIC_RELEASE);
     wf_set_nonblock(w->ipc_fd);
     ev_io_init(&w->ipc_w, sup_on_ipc, w->ipc_fd, EV_READ);
     ev_io_start(sup.loop, &w->ipc_w);
@@ -350,6 +372,8 @@ sup_reaped(pid_t pid, int status)
         delay = WF_MIN(delay, SUP_BACKOFF_MAX_MS);
     }
     s->fails++;
+    wf_stats_set(&sup.stats->worker_restarts,
+                 wf_stats_get(&sup.stats->worker_restarts) + 1);
     wf_log(WF_LOG_ERR, "worker %d (pid %ld) %s; restarting in %llu ms",
            w->slot, (long)pid, why, (unsigned long long)delay);
     sup_forget(w);
@@ -363,6 +387,35 @@ sup_on_child(struct ev_loop *loop, ev_child *c, int revents)
 {
     if (!wf_rspawn_reaped(c->rpid, c->rstatus))
         sup_reaped(c->rpid, c->rstatus);
+}
+
+
+/* Every second: a serving worker whose loop heartbeat (its 250 ms stats
+ * timer) is older than worker-hang-timeout is stuck: kill it, and the
+ * usual path replaces it. */
+static void
+sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    uint64_t now = wf_now_ms(), limit = sup.conf->hang_timeout_ms;
+
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        uint64_t hb;
+
+        if (w->st == NULL || w->state == SW_STOPPING)
+            continue;
+        hb = wf_stats_get(&w->st->heartbeat);
+        if (hb == 0)
+            hb = w->started_ms; /* not ticking yet */
+        if (now > hb && now - hb > limit) {
+            wf_log(WF_LOG_ERR, "worker %d (pid %ld) has not run its loop for "
+                               "%llu ms (worker-hang-timeout %llu ms); "
+                               "killing it",
+                   w->slot, (long)w->pid, (unsigned long long)(now - hb),
+                   (unsigned long long)limit);
+            kill(w->pid, SIGKILL);
+            wf_stats_set(&w->st->heartbeat, now); /* once; reaping follows */
+        }
+    }
 }
 
 
@@ -537,6 +590,12 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     signal(SIGPIPE, SIG_IGN);
     /* A missing redis-server or an unsafe run dir fails before anything
      * is bound or written; wf_rspawn_start() below checks again. */
+    sup.stats = wf_stats_create();
+    if (sup.stats == NULL) {
+        wf_log(WF_LOG_EMERG, "cannot map the statistics segment: %s",
+               strerror(errno));
+        return 1;
+    }
     if (wf_rspawn_check(conf, &cause) != 0 ||
         wf_lsn_open(&sup.lsn, conf, NULL, &cause) != 0) {
         wf_log(WF_LOG_EMERG, "%s", cause);
@@ -556,6 +615,8 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     ev_child_init(&sup.child_w, sup_on_child, 0, 0);
     ev_child_start(sup.loop, &sup.child_w);
     ev_timer_init(&sup.ready_w, sup_on_ready_timeout, 0., 0.);
+    ev_timer_init(&sup.hang_w, sup_on_hang_check, 1., 1.);
+    ev_timer_start(sup.loop, &sup.hang_w);
     ev_timer_init(&sup.kill_w, sup_on_kill, 0., 0.);
     /* Redis before the workers, so that their first connection works; its
      * exit comes through child_w like theirs. */
@@ -586,6 +647,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     free(pidfile);
     free(sup.slots);
     wf_rspawn_cleanup();
+    wf_stats_destroy(sup.stats);
     wf_conf_free(sup.conf);
     wf_log(WF_LOG_NOTICE, "exiting");
     return sup.exit_status;

@@ -70,6 +70,8 @@ static const conf_dir_t conf_dirs[] = {
     {"pidfile", conf_set_path, OFF(pidfile), 0, 0, 1},
     {"drain-timeout", conf_set_duration, OFF(drain_timeout_ms), 0, 24 * HOUR,
      1},
+    {"worker-hang-timeout", conf_set_duration, OFF(hang_timeout_ms), 1000,
+     HOUR, 1},
     {"max-connections", conf_set_u32, OFF(max_connections), 1, 10000000, 1},
     {"max-header-size", conf_set_size, OFF(max_header_size), 256, MIB, 1},
     {"max-headers", conf_set_u32, OFF(max_headers), 4, 1000, 1},
@@ -122,6 +124,7 @@ wf_conf_new(void)
     c->workers = 0; /* auto */
     c->log_level = WF_LOG_INFO;
     c->drain_timeout_ms = 10 * 1000;
+    c->hang_timeout_ms = 10 * 1000;
     c->max_connections = 100000;
     c->max_header_size = 8 * 1024;
     c->max_headers = 64;

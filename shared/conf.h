@@ -32,6 +32,7 @@ typedef struct wf_conf {
     char *log_file;  /* NULL: stderr */
     char *pidfile;   /* NULL: none */
     uint32_t drain_timeout_ms; /* bound on graceful shutdown */
+    uint32_t hang_timeout_ms;  /* a worker loop stuck this long is killed */
 
     /* HTTP, per worker */
     uint32_t max_connections;

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "stats.h"
 
 #define WF_IPC_MAX_PAYLOAD 4096
 
@@ -47,6 +48,8 @@ typedef struct wf_worker_spec {
     int ipc_fd;          /* the worker's end of the socketpair */
     const int *lfds;     /* listening sockets this worker accepts on */
     size_t nlfds;
+    wf_stats_t *stats;        /* the shared statistics segment */
+    wf_stats_proc_t *stats_me; /* this worker's record in it */
 } wf_worker_spec_t;
 
 /* The body of a worker process (worker/wrk.c), called in the child right

@@ -44,7 +44,8 @@ integration_tests = \
 	tests/integration/test_http.py \
 	tests/integration/test_ws.py \
 	tests/integration/test_api.py \
-	tests/integration/test_docs.py
+	tests/integration/test_docs.py \
+	tests/integration/test_metrics.py
 
 TESTS += $(unit_tests) $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/wsfantest.py

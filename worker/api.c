@@ -28,6 +28,14 @@ typedef struct api_pending {
 } api_pending_t;
 
 static const wf_conf_t *api_conf;
+static uint64_t api_published;
+
+
+uint64_t
+wf_api_published(void)
+{
+    return api_published;
+}
 
 
 void
@@ -85,12 +93,14 @@ api_on_published(int status, void *arg)
     api_pending_t *p = arg;
     wf_buf_t out = WF_BUF_INIT;
 
-    if (status == 0)
+    if (status == 0) {
+        api_published++;
         api_reply(&out, 200, NULL, NULL, NULL, p->keepalive);
-    else
+    } else {
         api_reply(&out, 503, "unavailable",
                   "Redis is unavailable; the message was not published",
                   "Retry-After: 1\r\n", p->keepalive);
+    }
     wf_conn_http_done(p->c, &out);
     wf_buf_free(&out);
     free(p);

@@ -20,6 +20,9 @@ enum {
 
 void wf_api_init(const wf_conf_t *conf);
 
+/* Publishes Redis accepted through the API (this process). */
+uint64_t wf_api_published(void);
+
 /* Handle a POST /api/publish request. keepalive is what the connection
  * will do after the response. Returns WF_API_DONE or WF_API_PENDING. */
 int wf_api_publish(wf_conn_t *c, const wf_http_t *h, const wf_http_req_t *req,

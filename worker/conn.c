@@ -21,9 +21,11 @@
 #include "hs.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "proto.h"
 #include "route.h"
+#include "stats.h"
 #include "tq.h"
 #include "ws.h"
 #include "x.h"
@@ -47,6 +49,7 @@ static struct {
     wf_conn_t *dead;    /* closed, to free after the flush */
     size_t count;
     wf_http_limits_t lim;
+    wf_conn_stats_t st;
 } conns;
 
 static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents);
@@ -95,6 +98,8 @@ conn_expire(wf_conn_t *c, int tq)
     switch (tq) {
     case WF_TQ_HANDSHAKE:
     case WF_TQ_REQUEST:
+        if (tq == WF_TQ_HANDSHAKE)
+            conns.st.hs_failures[WF_STATS_HS_TIMEOUT]++;
         if (c->http != NULL && wf_http_started(c->http))
             conn_reply_close(c, 408, "request timeout");
         else
@@ -238,6 +243,7 @@ conn_flush(wf_conn_t *c)
             return -1;
         }
         c->qbytes -= (size_t)w;
+        conns.st.bytes_out += (uint64_t)w;
         while (w > 0) {
             wf_msg_t *m = c->q[c->qhead];
             size_t left = m->len - c->qoff;
@@ -432,10 +438,12 @@ conn_upgrade(wf_conn_t *c, const wf_http_req_t *req, int mode, uint8_t *rest,
     wf_hs_result_t hs;
 
     if (mode == WF_WS_V1 && wf_proto_check_query(req->query, &why) != 0) {
+        conns.st.hs_failures[WF_STATS_HS_BAD_REQUEST]++;
         conn_reply_close(c, 400, why);
         return;
     }
     if (wf_hs_check(c->http, req, &conns.hs, &hs, &out) != 0) {
+        conns.st.hs_failures[hs.reason]++;
         wf_log(WF_LOG_INFO, "WebSocket handshake refused (%d) on fd %d: %s",
                hs.status, c->io.fd, hs.why);
         wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
@@ -445,6 +453,7 @@ conn_upgrade(wf_conn_t *c, const wf_http_req_t *req, int mode, uint8_t *rest,
     }
     wf_conn_send(c, wf_msg_from(wf_buf_head(&out), wf_buf_avail(&out)));
     wf_buf_free(&out);
+    conns.st.handshakes++;
     c->state = WF_CONN_WS;
     wf_ws_start(c, mode, &hs, req->query);
     wf_http_free(c->http); /* req is gone now */
@@ -484,6 +493,15 @@ conn_http_input(wf_conn_t *c, char *p, size_t len)
             conn_upgrade(c, req, r == WF_ROUTE_ECHO ? WF_WS_ECHO : WF_WS_V1,
                          (uint8_t *)p, len);
             return;
+        }
+        if (r == WF_ROUTE_METRICS) {
+            wf_buf_t body = WF_BUF_INIT;
+
+            wf_metrics_render(&body);
+            wf_http_respond(&out, 200, "text/plain; version=0.0.4", NULL,
+                            wf_buf_head(&body), wf_buf_avail(&body),
+                            keepalive, req->is_head);
+            wf_buf_free(&body);
         }
         if (r == WF_ROUTE_PUBLISH &&
             wf_api_publish(c, c->http, req, keepalive, &out) ==
@@ -625,6 +643,13 @@ size_t
 wf_conn_count(void)
 {
     return conns.count;
+}
+
+
+const wf_conn_stats_t *
+wf_conn_stats(void)
+{
+    return &conns.st;
 }
 
 

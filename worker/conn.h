@@ -14,6 +14,7 @@
 #define WF_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ev.h>
 
@@ -52,6 +53,15 @@ void wf_conn_close(wf_conn_t *c, const char *why);
 
 /* Open connections. */
 size_t wf_conn_count(void);
+
+/* Counters of the connection module (monotonic, this process). */
+typedef struct wf_conn_stats {
+    uint64_t bytes_out;  /* written to clients */
+    uint64_t handshakes; /* WebSocket upgrades */
+    uint64_t hs_failures[8]; /* by enum wf_stats_hs */
+} wf_conn_stats_t;
+
+const wf_conn_stats_t *wf_conn_stats(void);
 
 /* Graceful stop: close idle connections now; the others close as soon as
  * their current response is sent. */

@@ -11,6 +11,7 @@
 #include "hs.h"
 #include "http.h"
 #include "pmd.h"
+#include "stats.h"
 #include "x.h"
 
 #define HS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -143,6 +144,12 @@ hs_fail(wf_hs_result_t *res, wf_buf_t *out, int status, const char *extra,
     size_t n = strlen(why);
     char body[160];
 
+    res->reason = status == 405   ? WF_STATS_HS_METHOD
+                  : status == 403 ? WF_STATS_HS_ORIGIN
+                  : status == 426 ? (strstr(extra, "Version") != NULL
+                                         ? WF_STATS_HS_VERSION
+                                         : WF_STATS_HS_NOT_WS)
+                                  : WF_STATS_HS_BAD_REQUEST;
     res->status = status;
     res->why = why;
     n = WF_MIN(n, sizeof(body) - 2);

@@ -22,6 +22,7 @@ typedef struct wf_hs_opts {
 
 typedef struct wf_hs_result {
     int status;        /* 101, or the error status sent */
+    int reason;        /* for an error: enum wf_stats_hs */
     const char *why;   /* the reason for an error, for the log */
     int compressed;    /* permessage-deflate negotiated */
     wf_pmd_params_t pmd;

@@ -13,6 +13,7 @@ worker_libwfworker_a_SOURCES = \
 	worker/fan.c worker/fan.h \
 	worker/hs.c worker/hs.h \
 	worker/http.c worker/http.h \
+	worker/metrics.c worker/metrics.h \
 	worker/pmd.c worker/pmd.h \
 	worker/proto.c worker/proto.h \
 	worker/route.c worker/route.h \

@@ -49,8 +49,16 @@ typedef struct proto_wait {
 static struct {
     const wf_conf_t *conf;
     uint64_t next_conn;
+    uint64_t published;
     wf_buf_t out; /* a reply being built, reused */
 } pr;
+
+
+uint64_t
+wf_proto_published(void)
+{
+    return pr.published;
+}
 
 
 void
@@ -205,6 +213,8 @@ proto_on_published(int status, void *arg)
     proto_pub_t *p = arg;
     wf_conn_t *c = p->c;
 
+    if (status == 0)
+        pr.published++;
     if (c->state == WF_CONN_WS) {
         if (status == 0)
             proto_ok(c, p->id, p->idlen);

@@ -26,6 +26,9 @@ int wf_proto_check_query(const char *query, const char **why);
  * (already checked). */
 void wf_proto_open(wf_conn_t *c, const char *query);
 
+/* Client publishes Redis accepted (this process). */
+uint64_t wf_proto_published(void);
+
 /* A whole message from the client. */
 void wf_proto_message(wf_conn_t *c, int opcode, const uint8_t *p, size_t n);
 

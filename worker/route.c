@@ -53,6 +53,13 @@ wf_route(const wf_http_t *h, const wf_http_req_t *req,
                         sizeof(not_allowed) - 1, *keepalive, req->is_head);
         return WF_ROUTE_RESPOND;
     }
+    if (strcmp(req->path, "/metrics") == 0) {
+        if (req->is_get || req->is_head)
+            return WF_ROUTE_METRICS;
+        wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",
+                        not_allowed, sizeof(not_allowed) - 1, *keepalive, 0);
+        return WF_ROUTE_RESPOND;
+    }
     if (strcmp(req->path, "/healthz") == 0) {
         if (!req->is_get && !req->is_head) {
             wf_http_respond(out, 405, ROUTE_TEXT, "Allow: GET, HEAD\r\n",

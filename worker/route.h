@@ -23,6 +23,7 @@ enum {
     WF_ROUTE_ECHO,    /* upgrade to the echo endpoint */
     WF_ROUTE_WS,      /* upgrade to the protocol v1 endpoint */
     WF_ROUTE_PUBLISH, /* POST /api/publish: api.c answers */
+    WF_ROUTE_METRICS, /* GET /metrics: metrics.c renders */
 };
 
 /* Decide what req gets. For WF_ROUTE_RESPOND the response is appended to

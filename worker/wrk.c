@@ -21,6 +21,7 @@
 #include "chan.h"
 #include "conn.h"
 #include "fan.h"
+#include "metrics.h"
 #include "proto.h"
 #include "rsub.h"
 #include "err.h"
@@ -257,6 +258,7 @@ wf_worker_main(const wf_worker_spec_t *spec)
     wf_conn_init(&wrk.env);
     wf_chan_init(NULL);
     wf_proto_init(spec->conf);
+    wf_metrics_init(wrk.loop, spec->stats, spec->stats_me);
     wf_api_init(spec->conf);
     {
         wf_rsub_hooks_t hooks = {wf_fan_message, wrk_on_health};
@@ -284,6 +286,7 @@ wf_worker_main(const wf_worker_spec_t *spec)
     ev_run(wrk.loop, 0);
 
     wf_log(WF_LOG_INFO, "exiting");
+    wf_metrics_cleanup();
     wf_rsub_cleanup();
     wf_conn_cleanup();
     wf_chan_cleanup();

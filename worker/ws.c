@@ -38,6 +38,7 @@ static struct {
     const wf_conf_t *conf;
     wf_pmd_deflater_t *deflater;
     wf_buf_t zbuf; /* deflate output, reused */
+    uint64_t count, slow_closes;
 } ws;
 
 
@@ -83,6 +84,7 @@ ws_queue(wf_conn_t *c, wf_msg_t *m)
         size_t n;
 
         wf_msg_unref(m);
+        ws.slow_closes++;
         wf_log(WF_LOG_INFO, "fd %d: slow consumer, %zu bytes queued; "
                             "closing with 1013",
                c->io.fd, c->qbytes);
@@ -362,6 +364,7 @@ wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs,
     }
     wf_wsf_parser_init(&s->parser, hs->compressed);
     c->ws = s;
+    ws.count++;
     wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE : WF_TQ_NONE);
     if (mode == WF_WS_V1)
         wf_proto_open(c, query);
@@ -380,4 +383,19 @@ wf_ws_free(wf_conn_t *c)
     wf_buf_free(&s->msg);
     free(s);
     c->ws = NULL;
+    ws.count--;
+}
+
+
+uint64_t
+wf_ws_count(void)
+{
+    return ws.count;
+}
+
+
+uint64_t
+wf_ws_slow_closes(void)
+{
+    return ws.slow_closes;
 }

@@ -65,6 +65,10 @@ wf_subs_t *wf_ws_subs(wf_conn_t *c);
  * after pong-timeout. */
 void wf_ws_close(wf_conn_t *c, uint16_t code, const char *reason);
 
+/* Sessions open now, and clients closed as slow consumers (1013). */
+uint64_t wf_ws_count(void);
+uint64_t wf_ws_slow_closes(void);
+
 /* Release the session (the connection is closing). */
 void wf_ws_free(wf_conn_t *c);
 
