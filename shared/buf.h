@@ -32,7 +32,7 @@ wf_buf_avail(const wf_buf_t *b)
 static inline char *
 wf_buf_head(const wf_buf_t *b)
 {
-    return b->data + b->off;
+    return b->data != NULL ? b->data + b->off : NULL; /* no NULL + 0 */
 }
 
 /* Make room for n more bytes after len; aborts on allocation failure.

@@ -335,9 +335,14 @@ wf_http_next(wf_http_t *h)
     h->body_off = 0;
     h->started = h->field_open = h->value_open = 0;
     h->headers_done = h->complete = 0;
-    memset(&h->req, 0, sizeof(h->req));
-    if (llhttp_get_errno(&h->parser) == HPE_PAUSED)
+    /* After an upgrade request answered as plain HTTP (not a WebSocket
+     * endpoint), llhttp would stop at the upgrade for good: start it
+     * afresh at the next request instead. */
+    if (h->req.upgrade)
+        llhttp_reset(&h->parser);
+    else if (llhttp_get_errno(&h->parser) == HPE_PAUSED)
         llhttp_resume(&h->parser);
+    memset(&h->req, 0, sizeof(h->req));
 }
 
 

@@ -174,6 +174,16 @@ def http_hs():
     s["bad-header-char"] = (0, 0, b"GET /echo HTTP/1.1\r\nHo st: a\r\n\r\n")
     s["obs-fold"] = (0, 0, b"GET /echo HTTP/1.1\r\nHost: a\r\n"
                      b"Upgrade: websocket\r\n folded\r\n\r\n")
+    s["ws-endpoint"] = (0, cmw(15), hs(path="/ws?ch=prices&ch=room:42",
+                                      ext="permessage-deflate",
+                                      proto="wsfan.v1"))
+    s["ws-endpoint-no-echo"] = (6, 0x40, hs(path="/ws") + frame(PING, b"x"))
+    s["api-publish"] = (0, 0, b"GET /api/publish HTTP/1.1\r\nHost: a\r\n\r\n"
+                        b"HEAD /api/publish HTTP/1.1\r\nHost: a\r\n\r\n"
+                        b"POST /api/publish HTTP/1.1\r\nHost: a\r\n"
+                        b"Content-Type: application/json\r\n"
+                        b"Content-Length: 28\r\n\r\n"
+                        b'{"ch":"news","data":{"a":1}}')
     s["query-upgrade"] = (0, 2, hs(path="/echo?ch=prices&ch=news",
                                    ext="permessage-deflate"))
     s["upgrade-not-echo-keepalive"] = (0, 0, hs(path="/healthz",

@@ -69,6 +69,24 @@ class Echo(unittest.TestCase):
         self.assertIn("permessage-deflate", ext)
         self.assertIn("server_no_context_takeover", ext)
 
+    def test_uncompressed_message_over_limit_on_compressed_session(self):
+        # With permessage-deflate negotiated, a message sent without RSV1
+        # is still held to max-message-size (2m here): 1009.
+        c = wt.RawWs(self.d.port, headers=(
+            "Sec-WebSocket-Extensions: permessage-deflate",))
+        self.assertEqual(c.status, 101)
+        self.assertIn("permessage-deflate",
+                      c.headers["sec-websocket-extensions"])
+        chunk = b"u" * 65536
+        c.send(2, chunk, fin=False)
+        try:
+            for _ in range(40):  # 2.6 MB in fragments
+                c.send(0, chunk, fin=False)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        c.expect_close(1009)
+        c.close()
+
     def test_many_clients_interleaved(self):
         async def one(i):
             url = "ws://127.0.0.1:%d/echo" % self.d.port

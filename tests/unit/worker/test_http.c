@@ -24,7 +24,7 @@ static const wf_http_limits_t lim = {
     .max_headers = 8,
     .max_body_size = 100,
 };
-static const wf_route_info_t info = {1, 3, 4242, 0};
+static const wf_route_info_t info = {1, 3, 4242, 0, 0, NULL, NULL};
 
 
 /* Drive a parser the way a connection does, feeding input in pieces of the
@@ -322,6 +322,25 @@ test_limits(void **state)
 
 
 static void
+test_upgrade_answered_as_http_then_next_request(void **state)
+{
+    int closed;
+    /* An upgrade request to a path that is not a WebSocket endpoint is
+     * answered as HTTP; the next request on the connection must be read
+     * (llhttp is left paused for the upgrade otherwise). */
+    char *r = feed_all_ways("GET /healthz HTTP/1.1\r\nUpgrade: websocket\r\n"
+                            "Connection: keep-alive, Upgrade\r\n\r\n"
+                            "GET /nope HTTP/1.1\r\n\r\n",
+                            &closed);
+
+    assert_false(closed);
+    assert_int_equal(count(r, "HTTP/1.1 "), 2);
+    assert_non_null(strstr(r, "404 Not Found"));
+    free(r);
+}
+
+
+static void
 test_headers_and_body(void **state)
 {
     static const char in[] = "POST /p?q=1&r HTTP/1.1\r\n"
@@ -369,6 +388,7 @@ main(void)
         cmocka_unit_test(test_http10_closes),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_upgrade_answered_as_http_then_next_request),
         cmocka_unit_test(test_headers_and_body),
     };
 
