@@ -89,3 +89,4 @@ tests_integration_test_rlink_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS) \
 	$(HIREDIS_CFLAGS)
 tests_integration_test_rlink_LDADD = $(UNIT_WORKER_LDADD)
 integration_tests += tests/integration/test_spawn.py
+integration_tests += tests/integration/test_fanout.py

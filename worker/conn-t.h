@@ -87,6 +87,11 @@ void wf_conn_close_after_flush(wf_conn_t *c);
  * taken for the wait. A closed c is only released. */
 void wf_conn_http_done(wf_conn_t *c, wf_buf_t *response);
 
+/* Write what the socket takes of c's queue right now, ahead of the
+ * corked flush (for a backlog check). Never closes c. Returns the bytes
+ * still queued. */
+size_t wf_conn_write_now(wf_conn_t *c);
+
 /* Drop c's unsent queue, but finish a frame already partly written. */
 void wf_conn_drop_queue(wf_conn_t *c);
 

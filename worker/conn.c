@@ -213,10 +213,11 @@ conn_queue_free(wf_conn_t *c)
 }
 
 
-/* Write as much of the queue as the socket takes. Returns 0, or -1 after
- * closing c. */
+/* Write as much of the queue as the socket takes. Returns 0 when all is
+ * written, 1 when the socket is full, -1 on a write error (c untouched:
+ * the caller decides). */
 static int
-conn_flush(wf_conn_t *c)
+conn_write(wf_conn_t *c)
 {
     while (c->qlen > 0) {
         struct iovec iov[CONN_IOV_MAX];
@@ -234,14 +235,8 @@ conn_flush(wf_conn_t *c)
         do
             w = writev(c->io.fd, iov, n);
         while (w == -1 && errno == EINTR);
-        if (w == -1) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                conn_want(c, conn_read_events(c) | EV_WRITE);
-                return 0;
-            }
-            wf_conn_close(c, "write error");
-            return -1;
-        }
+        if (w == -1)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
         c->qbytes -= (size_t)w;
         conns.st.bytes_out += (uint64_t)w;
         while (w > 0) {
@@ -258,6 +253,36 @@ conn_flush(wf_conn_t *c)
             c->qhead = (c->qhead + 1) % c->qcap;
             c->qlen--;
         }
+    }
+    return 0;
+}
+
+
+size_t
+wf_conn_write_now(wf_conn_t *c)
+{
+    /* A write error is left for the flush before the loop blocks (c is
+     * on the flush list), which closes c outside any caller's walk. */
+    if (c->state != WF_CONN_CLOSED)
+        conn_write(c);
+    return c->qbytes;
+}
+
+
+/* Write the queue and act on the outcome. Returns 0, or -1 after closing
+ * c. */
+static int
+conn_flush(wf_conn_t *c)
+{
+    int r = conn_write(c);
+
+    if (r < 0) {
+        wf_conn_close(c, "write error");
+        return -1;
+    }
+    if (r > 0) {
+        conn_want(c, conn_read_events(c) | EV_WRITE);
+        return 0;
     }
     conn_queue_free(c); /* idle connections hold no queue */
     if (c->flags & WF_CONN_F_CLOSE_AFTER) {

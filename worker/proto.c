@@ -24,6 +24,7 @@
 #define PROTO_DEPTH 64       /* JSON nesting accepted in a message */
 #define PROTO_ID_MAX 64      /* bytes of an id as written */
 #define PROTO_INFLIGHT 1024  /* unacknowledged pubs per connection */
+#define PROTO_EARLY_MAX (256 * 1024) /* bytes of ops held before welcome */
 
 typedef struct proto_pub {
     wf_conn_t *c;
@@ -31,10 +32,13 @@ typedef struct proto_pub {
     char id[PROTO_ID_MAX];
 } proto_pub_t;
 
-/* The welcome, sent once every ?ch= subscription is live in Redis. */
+/* The welcome, sent once every ?ch= subscription is live in Redis. Ops
+ * the client sends before it are kept (framed: opcode, length, bytes) and
+ * handled right after it, so the welcome is always the first message. */
 typedef struct proto_welcome {
     wf_conn_t *c;
     unsigned pending;
+    wf_buf_t early;
 } proto_welcome_t;
 
 /* A reply (or a welcome's share) waiting for a channel's confirmation. */
@@ -138,6 +142,7 @@ proto_channel(wf_conn_t *c, const wf_json_field_t *f, const char *id,
 
 
 static void proto_send_welcome(wf_conn_t *c);
+static void proto_welcome_done(proto_welcome_t *w);
 
 
 static void
@@ -147,11 +152,8 @@ proto_on_ready(wf_chan_waiter_t *w, int ok)
     wf_conn_t *c = pw->c;
 
     if (pw->welcome != NULL) {
-        if (--pw->welcome->pending == 0) {
-            if (c->state == WF_CONN_WS)
-                proto_send_welcome(c);
-            free(pw->welcome);
-        }
+        if (--pw->welcome->pending == 0)
+            proto_welcome_done(pw->welcome);
     } else if (c->state == WF_CONN_WS) {
         if (ok)
             proto_ok(c, pw->id, pw->idlen);
@@ -271,6 +273,19 @@ wf_proto_message(wf_conn_t *c, int opcode, const uint8_t *data, size_t len)
     size_t idlen = 0;
     int n;
 
+    if (*wf_ws_proto(c) != NULL) { /* before the welcome: keep it */
+        proto_welcome_t *w = *wf_ws_proto(c);
+        uint32_t n32 = (uint32_t)len;
+
+        if (wf_buf_avail(&w->early) + len + 5 > PROTO_EARLY_MAX) {
+            wf_ws_close(c, 1008, "too much sent before the welcome");
+            return;
+        }
+        wf_buf_append(&w->early, &(uint8_t){(uint8_t)opcode}, 1);
+        wf_buf_append(&w->early, &n32, 4);
+        wf_buf_append(&w->early, data, len);
+        return;
+    }
     if (opcode != WF_WSF_TEXT) {
         proto_error(c, NULL, 0, "bad_request",
                     "binary frames are not part of protocol v1");
@@ -351,7 +366,7 @@ proto_each_ch(const char *query, const char **why,
         const char *end = strchr(p, '&');
         size_t plen = end ? (size_t)(end - p) : strlen(p);
 
-        if (plen > 3 && memcmp(p, "ch=", 3) == 0) {
+        if (plen >= 3 && memcmp(p, "ch=", 3) == 0) {
             char name[WF_CHAN_NAME_MAX + 1];
             size_t n = 0;
 
@@ -458,7 +473,37 @@ wf_proto_open(wf_conn_t *c, const char *query)
     if (o.welcome == NULL) {
         proto_send_welcome(c);
     } else if (--o.welcome->pending == 0) {
-        proto_send_welcome(c);
-        free(o.welcome);
+        proto_welcome_done(o.welcome);
+    } else {
+        *wf_ws_proto(c) = o.welcome;
     }
+}
+
+
+/* Every ?ch= subscription is live (or gone): send the welcome, then the
+ * ops that came before it, in order. */
+static void
+proto_welcome_done(proto_welcome_t *w)
+{
+    wf_conn_t *c = w->c;
+
+    if (c->state == WF_CONN_WS) {
+        wf_buf_t early = w->early;
+
+        *wf_ws_proto(c) = NULL;
+        proto_send_welcome(c);
+        for (size_t off = 0; off + 5 <= wf_buf_avail(&early) &&
+                             c->state == WF_CONN_WS;) {
+            const uint8_t *p = (const uint8_t *)wf_buf_head(&early) + off;
+            uint32_t n;
+
+            memcpy(&n, p + 1, 4);
+            wf_proto_message(c, p[0], p + 5, n);
+            off += 5 + (size_t)n;
+        }
+        wf_buf_free(&early);
+    } else {
+        wf_buf_free(&w->early);
+    }
+    free(w);
 }

@@ -346,6 +346,14 @@ rlink_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 
+void
+wf_rlink_flush(wf_rlink_t *l)
+{
+    if (ev_is_active(&l->flush_w))
+        rlink_on_prepare(l->loop, &l->flush_w, 0);
+}
+
+
 /* ---- replies ------------------------------------------------------------ */
 
 /* Pop the FIFO head and run its callback with r. */

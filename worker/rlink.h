@@ -138,6 +138,12 @@ int wf_rlink_command(wf_rlink_t *l, int argc, const char **argv,
  * replies stop coming. Does nothing while waiting for a retry. */
 void wf_rlink_reconnect(wf_rlink_t *l, const char *why);
 
+/* Write the queued commands now instead of just before the loop blocks:
+ * for callers that queue from their own prepare watcher (libev does not
+ * run a prepare watcher started during that phase until the next
+ * iteration). */
+void wf_rlink_flush(wf_rlink_t *l);
+
 /* 1 while the link is up (commands are accepted), else 0. */
 int wf_rlink_is_up(const wf_rlink_t *l);
 

@@ -143,8 +143,12 @@ rsub_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
             wf_chan_set_remote(ch, 0); /* all resubscribed on up */
             continue;
         }
-        if (want == wf_chan_remote(ch))
+        if (want == wf_chan_remote(ch)) {
+            if (!want)
+                wf_chan_set_remote(ch, 0); /* subscribed and left at once:
+                                              free it, cancel waiters */
             continue;
+        }
         if (want) {
             if (subs == NULL)
                 subs = wf_xcalloc(1, sizeof(*subs));
@@ -171,6 +175,8 @@ rsub_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
         rsub_send("SUBSCRIBE", subs);
     if (unsubs != NULL)
         rsub_send("UNSUBSCRIBE", unsubs);
+    if (up)
+        wf_rlink_flush(rs.sub); /* this iteration, not after the next wake */
 }
 
 

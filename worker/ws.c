@@ -32,6 +32,7 @@ struct wf_ws {
     uint8_t msg_compressed; /* RSV1 on its first frame */
     uint8_t close_sent;     /* no more data frames go out or come in */
     wf_subs_t subs;         /* protocol v1 */
+    void *proto;            /* protocol v1's own state */
 };
 
 static struct {
@@ -78,8 +79,13 @@ ws_close_after_flush(wf_conn_t *c)
 static int
 ws_queue(wf_conn_t *c, wf_msg_t *m)
 {
+    /* Over the limit? Writes are corked until the loop is about to
+     * block, so first give the socket what it takes: a client that keeps
+     * up must not pay for a burst queued within one iteration. */
     if (c->qbytes > 0 && c->qbytes + m->len > ws.conf->send_buffer_limit &&
-        !c->ws->close_sent) {
+        !c->ws->close_sent &&
+        wf_conn_write_now(c) + m->len > ws.conf->send_buffer_limit &&
+        c->qbytes > 0) {
         uint8_t frame[WF_WSF_CTL_FRAME_MAX];
         size_t n;
 
@@ -154,6 +160,13 @@ wf_subs_t *
 wf_ws_subs(wf_conn_t *c)
 {
     return &c->ws->subs;
+}
+
+
+void **
+wf_ws_proto(wf_conn_t *c)
+{
+    return &c->ws->proto;
 }
 
 

@@ -57,8 +57,10 @@ int wf_ws_deflate_bits(const wf_conn_t *c);
 wf_msg_t *wf_ws_frame_compressed(int opcode, const void *p, size_t n,
                                  int bits);
 
-/* The protocol v1 subscriptions of c. */
+/* The protocol v1 subscriptions of c, and a pointer proto.c may keep per
+ * session (NULL initially). */
 wf_subs_t *wf_ws_subs(wf_conn_t *c);
+void **wf_ws_proto(wf_conn_t *c);
 
 /* Start the closing handshake from our side (code, short reason): no
  * more data is delivered, the connection ends when the client answers or
