@@ -7,3 +7,14 @@ wsfan_SOURCES = \
 	master/sup.c master/sup.h
 wsfan_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/master $(LIBEV_CFLAGS)
 wsfan_LDADD = $(WORKER_LDADD)
+
+# The control socket (master/ctlsrv.c, answers in master/ctlcmd.c) and
+# wsfanctl, which talks to it and links shared/ only.
+wsfan_SOURCES += \
+	master/ctlcmd.c master/ctlcmd.h \
+	master/ctlsrv.c master/ctlsrv.h
+bin_PROGRAMS += wsfanctl
+wsfanctl_SOURCES = master/ctl/wsfanctl.c \
+	master/ctl/ctlshow.c master/ctl/ctlshow.h
+wsfanctl_LDADD = shared/libwfshared.a
+EXTRA_DIST += docs/control-protocol.md

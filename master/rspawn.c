@@ -81,17 +81,15 @@ rspawn_find_bin(void)
 }
 
 
-/* Is the run dir safe: a real directory (not a symbolic link), ours, not
- * writable by group or others? With create, make it (0700) first; without,
- * a missing one is fine. Returns 0 or WF_ECONFIG + *cause. */
-static int
-rspawn_check_dir(const char *dir, int create, char **cause)
+int
+wf_rspawn_check_dir(const char *what, const char *dir, int create,
+                    char **cause)
 {
     struct stat st;
     int fd;
 
     if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
-        *cause = wf_xasprintf("run-dir %s: cannot create it: %s", dir,
+        *cause = wf_xasprintf("%s %s: cannot create it: %s", what, dir,
                               strerror(errno));
         return WF_ECONFIG;
     }
@@ -99,7 +97,7 @@ rspawn_check_dir(const char *dir, int create, char **cause)
     if (fd == -1 && errno == ENOENT && !create)
         return 0;
     if (fd == -1 || fstat(fd, &st) == -1) {
-        *cause = wf_xasprintf("run-dir %s: %s", dir,
+        *cause = wf_xasprintf("%s %s: %s", what, dir,
                               errno == ELOOP || errno == ENOTDIR
                                   ? "not a directory (or a symbolic link)"
                                   : strerror(errno));
@@ -109,17 +107,17 @@ rspawn_check_dir(const char *dir, int create, char **cause)
     }
     close(fd);
     if (st.st_uid != geteuid()) {
-        *cause = wf_xasprintf("run-dir %s is owned by uid %lu, not by us "
+        *cause = wf_xasprintf("%s %s is owned by uid %lu, not by us "
                               "(uid %lu): refusing to use it",
-                              dir, (unsigned long)st.st_uid,
+                              what, dir, (unsigned long)st.st_uid,
                               (unsigned long)geteuid());
         return WF_ECONFIG;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        *cause = wf_xasprintf("run-dir %s is group- or world-writable (mode "
+        *cause = wf_xasprintf("%s %s is group- or world-writable (mode "
                               "%04o): refusing to use it; chmod 700 it or "
-                              "choose another run-dir",
-                              dir, (unsigned)(st.st_mode & 07777));
+                              "choose another %s",
+                              what, dir, (unsigned)(st.st_mode & 07777), what);
         return WF_ECONFIG;
     }
     return 0;
@@ -384,7 +382,7 @@ wf_rspawn_check(const wf_conf_t *conf, char **cause)
         return WF_ECONFIG;
     }
     free(bin);
-    return rspawn_check_dir(conf->run_dir, 0, cause);
+    return wf_rspawn_check_dir("run-dir", conf->run_dir, 0, cause);
 }
 
 
@@ -394,7 +392,7 @@ wf_rspawn_start(struct ev_loop *loop, const wf_conf_t *conf, char **cause)
     if (!conf->redis_spawn)
         return 0;
     if (wf_rspawn_check(conf, cause) != 0 ||
-        rspawn_check_dir(conf->run_dir, 1, cause) != 0)
+        wf_rspawn_check_dir("run-dir", conf->run_dir, 1, cause) != 0)
         return WF_ECONFIG;
     rs.bin = rspawn_find_bin();
     rs.dir = wf_xstrdup(conf->run_dir);

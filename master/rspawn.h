@@ -21,6 +21,14 @@
  * off), or WF_ECONFIG with a caller-freed *cause. */
 int wf_rspawn_check(const wf_conf_t *conf, char **cause);
 
+/* Is dir safe to keep sockets in: a real directory (not a symbolic link),
+ * ours, not writable by group or others? With create, make it (mode 0700)
+ * first; without, a missing one is fine. what names it in the message
+ * ("run-dir", "control-socket directory"). Also used by master/ctlsrv.c.
+ * Returns 0 or WF_ECONFIG + *cause (caller frees). */
+int wf_rspawn_check_dir(const char *what, const char *dir, int create,
+                        char **cause);
+
 /* If conf->redis_spawn: make the run dir, start redis-server and wait (up
  * to 5 s) until its socket accepts. Call before forking workers, with the
  * master's child watcher set up but the loop not yet running. Keeps copies

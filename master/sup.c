@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "ctlsrv.h"
 #include "err.h"
 #include "ipc.h"
 #include "log.h"
@@ -48,11 +49,14 @@ typedef struct sup_worker {
     ev_io ipc_w;
     wf_buf_t ipc_in;
     uint64_t started_ms;
+    uint64_t ready_ms;   /* when READY came, or 0 */
+    unsigned restarts;   /* of its slot before it (for wsfanctl) */
     wf_stats_proc_t *st; /* its record in the statistics segment */
 } sup_worker_t;
 
 typedef struct sup_slot {
-    unsigned fails; /* consecutive quick deaths */
+    unsigned fails;    /* consecutive quick deaths */
+    unsigned restarts; /* all deaths of this slot's workers */
     ev_timer respawn_w;
     sup_worker_t *cur; /* the current generation's worker, or NULL */
 } sup_slot_t;
@@ -69,7 +73,10 @@ static struct {
     int nslots;
     sup_worker_t *workers; /* every live worker process, all generations */
     int stopping;
+    int draining; /* wf_sup_drain(): no workers until a reload */
     int exit_status;
+    uint64_t started_ms;
+    wf_sup_reload_hook_t reload_hook;
     ev_signal sig_w[5];
     ev_child child_w;
     ev_timer kill_w;  /* shutdown: SIGKILL whoever is left */
@@ -129,6 +136,7 @@ sup_child_reset(void)
     for (int i = 0; i < sup.nslots; i++)
         ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
     wf_rspawn_child_reset();
+    wf_ctlsrv_child_reset();
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         if (w->ipc_fd != -1) {
             ev_io_stop(sup.loop, &w->ipc_w);
@@ -150,6 +158,15 @@ sup_gen_ready(void)
         if (sup.slots[i].cur == NULL || sup.slots[i].cur->state != SW_READY)
             return 0;
     return 1;
+}
+
+
+/* The reload being waited for ended: tell the control socket. */
+static void
+sup_reload_done(const char *err)
+{
+    if (sup.reload_hook != NULL)
+        sup.reload_hook(sup.gen, err);
 }
 
 
@@ -176,6 +193,7 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 
     if (type == WF_IPC_READY && w->state == SW_STARTING) {
         w->state = SW_READY;
+        w->ready_ms = wf_now_ms();
         if (w->st != NULL)
             w->st->state = WF_STATS_READY;
         wf_log(WF_LOG_DEBUG, "worker %d (pid %ld) generation %u ready",
@@ -186,6 +204,7 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
                                   "workers",
                    sup.gen);
             sup_stop_old();
+            sup_reload_done(NULL);
         }
     }
 }
@@ -223,7 +242,8 @@ sup_spawn(int slot)
     nfds = wf_lsn_for_slot(&sup.lsn, slot, &fds);
     /* The record is claimed before fork() so the child knows it; its pid
      * is filled in right after. */
-    st = wf_stats_claim(sup.stats, -1, slot, sup.gen, sup.slots[slot].fails);
+    st = wf_stats_claim(sup.stats, -1, slot, sup.gen,
+                        sup.slots[slot].restarts);
     pid = fork();
     if (pid == -1) {
         wf_log(WF_LOG_CRIT, "fork: %s", strerror(errno));
@@ -271,6 +291,7 @@ sup_spawn(int slot)
     w->state = SW_STARTING;
     w->ipc_fd = sv[0];
     w->started_ms = wf_now_ms();
+    w->restarts = sup.slots[slot].restarts;
     w->st = st;
     if (st != NULL)
         __atomic_store_n(&st->pid, (int32_t)pid, __ATOMIC_RELEASE);
@@ -290,7 +311,7 @@ sup_on_respawn(struct ev_loop *loop, ev_timer *t, int revents)
 {
     sup_slot_t *s = WF_CONTAINER_OF(t, sup_slot_t, respawn_w);
 
-    if (!sup.stopping)
+    if (!sup.stopping && !sup.draining)
         sup_spawn((int)(s - sup.slots));
 }
 
@@ -372,6 +393,7 @@ sup_reaped(pid_t pid, int status)
         delay = WF_MIN(delay, SUP_BACKOFF_MAX_MS);
     }
     s->fails++;
+    s->restarts++;
     wf_stats_set(&sup.stats->worker_restarts,
                  wf_stats_get(&sup.stats->worker_restarts) + 1);
     wf_log(WF_LOG_ERR, "worker %d (pid %ld) %s; restarting in %llu ms",
@@ -419,10 +441,14 @@ sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 
+/* The drain timeout (shutdown or wf_sup_drain()) is over: SIGKILL the
+ * workers told to stop that are still there. */
 static void
 sup_on_kill(struct ev_loop *loop, ev_timer *t, int revents)
 {
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        if (w->state != SW_STOPPING)
+            continue; /* started by a reload after a drain */
         wf_log(WF_LOG_WARNING, "worker %d (pid %ld) still running after the "
                                "drain timeout; killing it",
                w->slot, (long)w->pid);
@@ -439,6 +465,10 @@ sup_shutdown(const char *why)
     if (sup.stopping)
         return;
     sup.stopping = 1;
+    if (ev_is_active(&sup.ready_w)) {
+        ev_timer_stop(sup.loop, &sup.ready_w);
+        sup_reload_done("the master is shutting down");
+    }
     wf_log(WF_LOG_NOTICE, "%s: stopping the workers (drain timeout %u ms)",
            why, sup.conf->drain_timeout_ms);
     for (int i = 0; i < sup.nslots; i++)
@@ -453,6 +483,7 @@ sup_shutdown(const char *why)
         return;
     }
     grace = (sup.conf->drain_timeout_ms + SUP_KILL_GRACE_MS) / 1000.;
+    ev_timer_stop(sup.loop, &sup.kill_w); /* a drain's, if any */
     ev_timer_init(&sup.kill_w, sup_on_kill, grace, 0.);
     ev_timer_start(sup.loop, &sup.kill_w);
 }
@@ -461,10 +492,16 @@ sup_shutdown(const char *why)
 static void
 sup_on_ready_timeout(struct ev_loop *loop, ev_timer *t, int revents)
 {
+    char err[128];
+
     wf_log(WF_LOG_WARNING, "generation %u not ready after %d ms; stopping "
                            "the old workers anyway",
            sup.gen, SUP_READY_WAIT_MS);
     sup_stop_old();
+    snprintf(err, sizeof(err), "generation %u was not ready after %d ms; "
+                               "the old workers were stopped anyway",
+             sup.gen, SUP_READY_WAIT_MS);
+    sup_reload_done(err);
 }
 
 
@@ -478,33 +515,40 @@ sup_make_slots(int n)
 }
 
 
-/* SIGHUP: read the configuration again; on success start a new generation
- * and stop the old one once the new one is serving. Listening sockets with
- * the same address and slot are kept open across the reload. */
-static void
-sup_reload(void)
+/* SIGHUP or wsfanctl reload: read the configuration again; on success
+ * start a new generation and stop the old one once the new one is serving
+ * (sup_on_ipc_msg() or the ready timer report the outcome through the
+ * reload hook). Listening sockets with the same address and slot are kept
+ * open across the reload. Returns 0, or WF_ECONFIG with *cause. */
+static int
+sup_reload(char **cause)
 {
     wf_lsnset_t nlsn = {NULL, 0};
     wf_conf_t *nconf;
-    char *cause = NULL;
 
-    if (sup.stopping)
-        return;
-    nconf = wf_conf_read(sup.path, sup.sets, sup.nsets, &cause);
+    if (sup.stopping) {
+        *cause = wf_xstrdup("the master is shutting down");
+        return WF_ECONFIG;
+    }
+    nconf = wf_conf_read(sup.path, sup.sets, sup.nsets, cause);
     if (nconf == NULL) {
         wf_log(WF_LOG_ERR, "reload refused, old workers keep serving: %s",
-               cause);
-        free(cause);
-        return;
+               *cause);
+        return WF_ECONFIG;
     }
     wf_rspawn_keep(sup.conf, nconf);
-    if (wf_lsn_open(&nlsn, nconf, &sup.lsn, &cause) != 0) {
+    if (wf_lsn_open(&nlsn, nconf, &sup.lsn, cause) != 0) {
         wf_log(WF_LOG_ERR, "reload refused, old workers keep serving: %s",
-               cause);
-        free(cause);
+               *cause);
         wf_conf_free(nconf);
-        return;
+        return WF_ECONFIG;
     }
+    wf_ctlsrv_reconf(sup.conf, nconf);
+    if (ev_is_active(&sup.ready_w)) /* the newer generation answers */
+        ev_timer_stop(sup.loop, &sup.ready_w);
+    if (sup.draining)
+        wf_log(WF_LOG_NOTICE, "reload after a drain: serving again");
+    sup.draining = 0;
     /* Sockets the new configuration no longer uses are closed now: the old
      * workers stop accepting anyway. Workers keep their own copies until
      * they exit. */
@@ -526,6 +570,116 @@ sup_reload(void)
         sup_spawn(i);
     ev_timer_set(&sup.ready_w, SUP_READY_WAIT_MS / 1000., 0.);
     ev_timer_start(sup.loop, &sup.ready_w);
+    return 0;
+}
+
+
+int
+wf_sup_reload(unsigned *gen, char **cause)
+{
+    if (sup_reload(cause) != 0)
+        return WF_ECONFIG;
+    *gen = sup.gen;
+    return 0;
+}
+
+
+int
+wf_sup_drain(uint32_t timeout_ms)
+{
+    uint32_t ms = timeout_ms;
+    int n = 0;
+
+    if (sup.stopping)
+        return -1;
+    if (ev_is_active(&sup.ready_w)) {
+        ev_timer_stop(sup.loop, &sup.ready_w);
+        sup_reload_done("drained before the new generation was serving");
+    }
+    sup.draining = 1;
+    for (int i = 0; i < sup.nslots; i++)
+        ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
+        if (w->state == SW_STOPPING)
+            continue;
+        w->state = SW_STOPPING;
+        if (w->st != NULL)
+            w->st->state = WF_STATS_DRAINING;
+        /* The payload tells the worker how long it may take; a worker
+         * whose link is gone gets SIGTERM instead. */
+        if (w->ipc_fd == -1 ||
+            wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
+            kill(w->pid, SIGTERM);
+        n++;
+    }
+    /* Once the last drained worker exits, the ports are closed: new
+     * connection attempts are refused (a load balancer sees that at once)
+     * rather than left waiting in an accept queue nobody serves. A reload
+     * opens them again. */
+    wf_lsn_close(&sup.lsn);
+    wf_log(WF_LOG_NOTICE, "draining: %d workers stop accepting and close "
+                          "their clients within %u ms; no worker starts "
+                          "until a reload",
+           n, timeout_ms);
+    ev_timer_stop(sup.loop, &sup.kill_w);
+    ev_timer_init(&sup.kill_w, sup_on_kill,
+                  (timeout_ms + SUP_KILL_GRACE_MS) / 1000., 0.);
+    ev_timer_start(sup.loop, &sup.kill_w);
+    return n;
+}
+
+
+void
+wf_sup_shutdown(const char *why)
+{
+    sup_shutdown(why);
+}
+
+
+void
+wf_sup_set_reload_hook(wf_sup_reload_hook_t hook)
+{
+    sup.reload_hook = hook;
+}
+
+
+void
+wf_sup_state(wf_sup_state_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->conf = sup.conf;
+    out->stats = sup.stats;
+    out->gen = sup.gen;
+    out->nslots = sup.nslots;
+    out->stopping = sup.stopping;
+    out->draining = sup.draining;
+    out->reloading = ev_is_active(&sup.ready_w);
+    out->started_ms = sup.started_ms;
+}
+
+
+size_t
+wf_sup_workers(wf_sup_winfo_t **out)
+{
+    static const char *const names[] = {"starting", "ready", "stopping"};
+    size_t n = 0, i = 0;
+
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next)
+        n++;
+    *out = wf_xcalloc(n ? n : 1, sizeof(**out));
+    for (sup_worker_t *w = sup.workers; w != NULL; w = w->next, i++) {
+        wf_sup_winfo_t *o = &(*out)[i];
+
+        o->pid = w->pid;
+        o->slot = w->slot;
+        o->gen = w->gen;
+        o->state = names[w->state];
+        o->started_ms = w->started_ms;
+        o->ready_ms = w->ready_ms;
+        o->restarts = w->restarts;
+        o->st = w->st;
+    }
+    return n;
 }
 
 
@@ -533,10 +687,14 @@ static void
 sup_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 {
     switch (s->signum) {
-    case SIGHUP:
+    case SIGHUP: {
+        char *cause = NULL;
+
         wf_log(WF_LOG_NOTICE, "SIGHUP: reloading the configuration");
-        sup_reload();
+        if (sup_reload(&cause) != 0)
+            free(cause); /* logged by sup_reload() */
         break;
+    }
     case SIGTERM:
     case SIGINT:
     case SIGQUIT:
@@ -587,6 +745,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     sup.sets = sets;
     sup.nsets = nsets;
     sup.gen = 1;
+    sup.started_ms = wf_now_ms();
     signal(SIGPIPE, SIG_IGN);
     /* A missing redis-server or an unsafe run dir fails before anything
      * is bound or written; wf_rspawn_start() below checks again. */
@@ -602,8 +761,17 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
         free(cause);
         return 1;
     }
+    /* The control socket after the ports, so that a port in use is
+     * reported as such; before anything is forked. */
+    if (wf_ctlsrv_open(sup.loop, conf, &cause) != 0) {
+        wf_log(WF_LOG_EMERG, "%s", cause);
+        free(cause);
+        wf_lsn_close(&sup.lsn);
+        return 1;
+    }
     pidfile = conf->pidfile ? wf_xstrdup(conf->pidfile) : NULL;
     if (pidfile != NULL && sup_write_pidfile(pidfile) != 0) {
+        wf_ctlsrv_close();
         wf_lsn_close(&sup.lsn);
         free(pidfile);
         return 1;
@@ -623,6 +791,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     if (wf_rspawn_start(sup.loop, conf, &cause) != 0) {
         wf_log(WF_LOG_EMERG, "%s", cause);
         free(cause);
+        wf_ctlsrv_close();
         wf_lsn_close(&sup.lsn);
         if (pidfile != NULL)
             unlink(pidfile);
@@ -641,6 +810,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
 
     ev_run(sup.loop, 0);
 
+    wf_ctlsrv_close();
     wf_lsn_close(&sup.lsn);
     if (pidfile != NULL)
         unlink(pidfile);

@@ -4,8 +4,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,12 @@ static int conf_set_str(wf_conf_t *, const conf_dir_t *, int, char **,
                         char **);
 static int conf_set_duration(wf_conf_t *, const conf_dir_t *, int, char **,
                              char **);
+static int conf_set_mode(wf_conf_t *, const conf_dir_t *, int, char **,
+                         char **);
+static int conf_set_owner(wf_conf_t *, const conf_dir_t *, int, char **,
+                          char **);
+static int conf_set_group(wf_conf_t *, const conf_dir_t *, int, char **,
+                          char **);
 
 #define OFF(f) offsetof(wf_conf_t, f)
 #define KIB 1024ull
@@ -99,6 +107,13 @@ static const conf_dir_t conf_dirs[] = {
     {"max-subscriptions", conf_set_u32, OFF(max_subscriptions), 1, 100000, 1},
     {"publish-api-key-file", conf_set_path, OFF(publish_api_key_file), 0, 0,
      1},
+    {"control-socket", conf_set_path, OFF(control_socket), 0, 0, 1},
+    {"control-socket-mode", conf_set_mode, OFF(control_socket_mode), 0, 0777,
+     1},
+    {"control-socket-owner", conf_set_owner, OFF(control_socket_owner), 0, 0,
+     1},
+    {"control-socket-group", conf_set_group, OFF(control_socket_group), 0, 0,
+     1},
 };
 
 
@@ -142,6 +157,9 @@ wf_conf_new(void)
     c->redis_url = wf_xstrdup("redis://127.0.0.1:6379");
     c->redis_prefix = wf_xstrdup("wsfan:");
     c->max_subscriptions = 128;
+    c->control_socket_mode = 0660;
+    c->control_socket_uid = -1;
+    c->control_socket_gid = -1;
     return c;
 }
 
@@ -184,6 +202,9 @@ wf_conf_free(wf_conf_t *c)
         explicit_bzero(c->publish_api_key, strlen(c->publish_api_key));
         free(c->publish_api_key);
     }
+    free(c->control_socket);
+    free(c->control_socket_owner);
+    free(c->control_socket_group);
     free(c->path);
     free(c->log_file);
     free(c->pidfile);
@@ -560,6 +581,177 @@ conf_set_duration(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
 }
 
 
+/* control-socket-mode: octal permission bits, "0660" or "660". */
+static int
+conf_set_mode(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+              char **why)
+{
+    unsigned long v;
+    char *end;
+
+    errno = 0;
+    v = strtoul(argv[0], &end, 8);
+    if (argv[0][0] < '0' || argv[0][0] > '7' || *end != '\0' || errno ||
+        v > d->max) {
+        *why = wf_xasprintf("invalid value \"%s\" for \"%s\": expected "
+                            "octal permission bits such as 0660",
+                            argv[0], d->name);
+        return WF_EINVAL;
+    }
+    *(uint32_t *)((char *)c + d->off) = (uint32_t)v;
+    return 0;
+}
+
+
+/* A user or group given by name (looked up now, so that a typo is a config
+ * error) or by number. Returns the id, or -1 with *why set. */
+static long
+conf_lookup_id(const char *name, int group, const char *directive,
+               char **why)
+{
+    unsigned long v;
+    char *end;
+
+    if (group) {
+        struct group *gr = getgrnam(name);
+
+        if (gr != NULL)
+            return (long)gr->gr_gid;
+    } else {
+        struct passwd *pw = getpwnam(name);
+
+        if (pw != NULL)
+            return (long)pw->pw_uid;
+    }
+    errno = 0;
+    v = strtoul(name, &end, 10);
+    if (name[0] >= '0' && name[0] <= '9' && *end == '\0' && errno == 0 &&
+        v < (unsigned long)INT32_MAX)
+        return (long)v;
+    *why = wf_xasprintf("%s: unknown %s \"%s\"", directive,
+                        group ? "group" : "user", name);
+    return -1;
+}
+
+
+static int
+conf_set_owner(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+               char **why)
+{
+    long id = conf_lookup_id(argv[0], 0, d->name, why);
+
+    if (id < 0)
+        return WF_EINVAL;
+    free(c->control_socket_owner);
+    c->control_socket_owner = wf_xstrdup(argv[0]);
+    c->control_socket_uid = id;
+    return 0;
+}
+
+
+static int
+conf_set_group(wf_conf_t *c, const conf_dir_t *d, int argc, char **argv,
+               char **why)
+{
+    long id = conf_lookup_id(argv[0], 1, d->name, why);
+
+    if (id < 0)
+        return WF_EINVAL;
+    free(c->control_socket_group);
+    c->control_socket_group = wf_xstrdup(argv[0]);
+    c->control_socket_gid = id;
+    return 0;
+}
+
+
+/* ---- the effective configuration, for wsfanctl config ------------------ */
+
+/* Durations and sizes in the largest unit that divides them exactly, so
+ * that the dump reads like a hand-written file and parses back. */
+static void
+conf_fmt_scaled(char *out, size_t n, uint64_t v, const char *const *units,
+                const uint64_t *mults, size_t nunits)
+{
+    for (size_t i = 0; i < nunits; i++) {
+        if (v != 0 && v % mults[i] == 0) {
+            snprintf(out, n, "%llu%s", (unsigned long long)(v / mults[i]),
+                     units[i]);
+            return;
+        }
+    }
+    snprintf(out, n, "%llu%s", (unsigned long long)v,
+             nunits ? units[nunits - 1] : "");
+}
+
+
+void
+wf_conf_dump(const wf_conf_t *c,
+             void (*cb)(void *arg, const char *name, int argc,
+                        const char *const *argv),
+             void *arg)
+{
+    static const char *const dunits[] = {"h", "m", "s", "ms"};
+    static const uint64_t dmults[] = {HOUR, 60 * SEC, SEC, 1};
+    static const char *const sunits[] = {"g", "m", "k", ""};
+    static const uint64_t smults[] = {1024 * MIB, MIB, KIB, 1};
+
+    for (size_t i = 0; i < WF_ARRAY_LEN(conf_dirs); i++) {
+        const conf_dir_t *d = &conf_dirs[i];
+        const char *field = (const char *)c + d->off;
+        char tmp[64];
+        const char *v = tmp;
+
+        if (d->set == conf_set_listen) {
+            for (size_t j = 0; j < c->nlistens; j++) {
+                v = c->listens[j].text;
+                cb(arg, d->name, 1, &v);
+            }
+            continue;
+        }
+        if (d->set == conf_set_origins) {
+            if (c->norigins > 0)
+                cb(arg, d->name, (int)c->norigins,
+                   (const char *const *)c->origins);
+            continue;
+        }
+        if (d->set == conf_set_redis_url) {
+            char *red;
+
+            if (c->redis_spawn) /* derived from run-dir, not a setting */
+                continue;
+            red = wf_raddr_redact(c->redis_url);
+            v = red;
+            cb(arg, d->name, 1, &v);
+            free(red);
+            continue;
+        }
+        if (d->set == conf_set_workers)
+            snprintf(tmp, sizeof(tmp), "%d", c->workers);
+        else if (d->set == conf_set_level)
+            v = wf_log_level_name(c->log_level);
+        else if (d->set == conf_set_path || d->set == conf_set_str ||
+                 d->set == conf_set_owner || d->set == conf_set_group)
+            v = *(char *const *)field;
+        else if (d->set == conf_set_u32)
+            snprintf(tmp, sizeof(tmp), "%u", *(const uint32_t *)field);
+        else if (d->set == conf_set_mode)
+            snprintf(tmp, sizeof(tmp), "%04o", *(const uint32_t *)field);
+        else if (d->set == conf_set_duration)
+            conf_fmt_scaled(tmp, sizeof(tmp), *(const uint32_t *)field,
+                            dunits, dmults, WF_ARRAY_LEN(dunits));
+        else if (d->set == conf_set_size)
+            conf_fmt_scaled(tmp, sizeof(tmp), *(const size_t *)field, sunits,
+                            smults, WF_ARRAY_LEN(sunits));
+        else if (d->set == conf_set_flag)
+            v = *(const int *)field ? "on" : "off";
+        else
+            v = NULL; /* a setter this dump does not know: add it above */
+        if (v != NULL)
+            cb(arg, d->name, 1, &v);
+    }
+}
+
+
 /* ---- applying one directive ------------------------------------------- */
 
 int
@@ -625,7 +817,6 @@ conf_finish_spawn(wf_conf_t *c, char **cause)
 {
     struct sockaddr_un sa;
     wf_raddr_t a = WF_RADDR_INIT;
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
     char *url, *why = NULL;
     size_t n;
     int same;
@@ -638,15 +829,8 @@ conf_finish_spawn(wf_conf_t *c, char **cause)
                               "server at unix:<run-dir>/" WF_CONF_REDIS_SOCK);
         return WF_ECONFIG;
     }
-    if (c->run_dir == NULL) {
-        if (geteuid() == 0)
-            c->run_dir = wf_xstrdup("/run/wsfan");
-        else if (xdg != NULL && xdg[0] == '/')
-            c->run_dir = wf_xasprintf("%s/wsfan", xdg);
-        else
-            c->run_dir =
-                wf_xasprintf("/tmp/wsfan-%lu", (unsigned long)geteuid());
-    }
+    if (c->run_dir == NULL)
+        c->run_dir = wf_conf_default_run_dir();
     n = strlen(c->run_dir);
     while (n > 1 && c->run_dir[n - 1] == '/')
         c->run_dir[--n] = '\0';
@@ -681,6 +865,53 @@ conf_finish_spawn(wf_conf_t *c, char **cause)
 }
 
 
+char *
+wf_conf_default_run_dir(void)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+    if (geteuid() == 0)
+        return wf_xstrdup("/run/wsfan");
+    if (xdg != NULL && xdg[0] == '/')
+        return wf_xasprintf("%s/wsfan", xdg);
+    return wf_xasprintf("/tmp/wsfan-%lu", (unsigned long)geteuid());
+}
+
+
+/* The control socket: <run dir>/wsfan.sock unless configured; an absolute
+ * path that fits a sockaddr_un. */
+static int
+conf_finish_ctl(wf_conf_t *c, char **cause)
+{
+    struct sockaddr_un sa;
+
+    if (c->control_socket == NULL) {
+        char *dir = c->run_dir != NULL ? wf_xstrdup(c->run_dir)
+                                       : wf_conf_default_run_dir();
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+            dir[--n] = '\0';
+        c->control_socket = wf_xasprintf("%s/" WF_CONF_CTL_SOCK, dir);
+        free(dir);
+    }
+    if (c->control_socket[0] != '/') {
+        *cause = wf_xasprintf("control-socket \"%s\" must be an absolute "
+                              "path (set control-socket, or an absolute "
+                              "run-dir)",
+                              c->control_socket);
+        return WF_ECONFIG;
+    }
+    if (strlen(c->control_socket) >= sizeof(sa.sun_path)) {
+        *cause = wf_xasprintf("control-socket \"%s\" is too long for a Unix "
+                              "socket path (at most %zu bytes)",
+                              c->control_socket, sizeof(sa.sun_path) - 1);
+        return WF_ECONFIG;
+    }
+    return 0;
+}
+
+
 int
 wf_conf_finish(wf_conf_t *c, char **cause)
 {
@@ -709,5 +940,7 @@ wf_conf_finish(wf_conf_t *c, char **cause)
         c->listens[0] = l;
         c->nlistens = 1;
     }
-    return conf_finish_spawn(c, cause);
+    if (conf_finish_spawn(c, cause) != 0)
+        return WF_ECONFIG;
+    return conf_finish_ctl(c, cause);
 }

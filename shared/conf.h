@@ -15,6 +15,8 @@
 #define WF_CONF_MAX_WORKERS 512
 /* redis-spawn's socket, in the run dir (see wf_conf_finish()). */
 #define WF_CONF_REDIS_SOCK "redis.sock"
+/* The control socket's default name, in the run dir. */
+#define WF_CONF_CTL_SOCK "wsfan.sock"
 
 typedef struct wf_listen {
     char *text; /* canonical "ADDR:PORT" or "[ADDR]:PORT", for logs */
@@ -64,6 +66,15 @@ typedef struct wf_conf {
     char *publish_api_key_file;
     char *publish_api_key; /* read from the file by wf_conf_finish() */
 
+    /* The control socket (master/ctlsrv.c). */
+    char *control_socket;     /* absolute; wf_conf_finish() fills in
+                                 <run dir>/wsfan.sock when not set */
+    uint32_t control_socket_mode;  /* permission bits, default 0660 */
+    char *control_socket_owner;    /* user name, or NULL: the master's */
+    char *control_socket_group;    /* group name, or NULL: the master's */
+    long control_socket_uid;       /* resolved at config time, or -1 */
+    long control_socket_gid;       /* resolved at config time, or -1 */
+
     /* private: the source being read (a file, or --set) and the source
      * that last set "listen", so that a repeatable directive in a new
      * source replaces what an earlier one said instead of adding to it. */
@@ -109,6 +120,21 @@ int wf_conf_finish(wf_conf_t *c, char **cause);
  * NULL with the reason in *cause (caller frees). */
 wf_conf_t *wf_conf_read(const char *path, char *const *sets, size_t nsets,
                         char **cause);
+
+/* The default run dir for the effective user: /run/wsfan as root, else
+ * $XDG_RUNTIME_DIR/wsfan, else /tmp/wsfan-<uid>. Caller frees. Also used by
+ * wsfanctl to find the default control socket. */
+char *wf_conf_default_run_dir(void);
+
+/* The effective configuration as directive lines, for `wsfanctl config`:
+ * cb is called once per line with the directive name and its values
+ * (argv[0..argc)), in table order; "listen" once per address. Unset
+ * optional paths are skipped. Secrets are redacted: the redis-url password
+ * is "****" and the publish API key (not a directive) never appears. */
+void wf_conf_dump(const wf_conf_t *c,
+                  void (*cb)(void *arg, const char *name, int argc,
+                             const char *const *argv),
+                  void *arg);
 
 /* Parse helpers, exported for the ctl tool and tests.
  * Sizes: bytes, or with k/m/g (1024-based). Durations: ms, s, m, h; a bare

@@ -19,7 +19,10 @@
 
 enum wf_ipc_type {
     WF_IPC_READY = 1, /* worker -> master: listening and serving */
-    WF_IPC_STOP = 2,  /* master -> worker: stop accepting, drain, exit */
+    WF_IPC_STOP = 2,  /* master -> worker: stop accepting, drain, exit;
+                         optional payload: a uint32_t (host order), the
+                         milliseconds over which to spread the 1001 closes
+                         (wsfanctl drain) */
 };
 
 typedef struct wf_ipc_hdr {

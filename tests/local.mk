@@ -89,4 +89,9 @@ tests_integration_test_rlink_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS) \
 	$(HIREDIS_CFLAGS)
 tests_integration_test_rlink_LDADD = $(UNIT_WORKER_LDADD)
 integration_tests += tests/integration/test_spawn.py
+integration_tests += tests/integration/test_ctl.py
 integration_tests += tests/integration/test_fanout.py
+check_PROGRAMS += tests/unit/shared/test_ctlproto
+TESTS += tests/unit/shared/test_ctlproto
+tests_unit_shared_test_ctlproto_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_shared_test_ctlproto_LDADD = $(UNIT_SHARED_LDADD)

@@ -20,6 +20,8 @@ import time
 import unittest
 
 WSFAN_BIN = os.environ.get("WSFAN_BIN", "wsfan")
+WSFANCTL_BIN = os.environ.get("WSFANCTL_BIN") or os.path.join(
+    os.path.dirname(WSFAN_BIN), "wsfanctl")
 REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
 EXTERNAL = os.environ.get("WSFAN_TEST_DAEMON")
 _live = []
@@ -270,11 +272,13 @@ class Wsfan:
         self.conf = os.path.join(self.dir, "wsfan.conf")
         self.pidfile = os.path.join(self.dir, "wsfan.pid")
         self.logpath = os.path.join(self.dir, "wsfan.log")
+        self.ctl_sock = os.path.join(self.dir, "ctl.sock")
         addr = "[%s]:%d" % (host, self.port) if ":" in host else \
             "%s:%d" % (host, self.port)
         self.write_conf("listen %s\nworkers %d\npidfile %s\nlog-level info\n"
-                        "%s%s" % (addr, workers, self.pidfile, redis_conf,
-                                  extra))
+                        "control-socket %s\n%s%s"
+                        % (addr, workers, self.pidfile, self.ctl_sock,
+                           redis_conf, extra))
         self.proc = None
         self.pid = None
 
@@ -299,6 +303,13 @@ class Wsfan:
             return get(self.port, host=self.host, timeout=1)[0] == 200
         except OSError:
             return False
+
+    def ctl(self, *args, timeout=70, **kw):
+        """Run wsfanctl against this daemon's control socket; returns
+        CompletedProcess (text)."""
+        return subprocess.run([WSFANCTL_BIN, "-s", self.ctl_sock] +
+                              list(args), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, **kw)
 
     def worker_pids(self):
         """The master's children except a spawned redis-server."""
