@@ -22,6 +22,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "lsn.h"
+#include "notify.h"
 #include "stats.h"
 #include "rspawn.h"
 #include "sup.h"
@@ -82,6 +83,8 @@ static struct {
     ev_timer kill_w;  /* shutdown: SIGKILL whoever is left */
     ev_timer ready_w; /* reload: stop waiting for READY */
     ev_timer hang_w;  /* checks the workers' loop heartbeats */
+    ev_timer watchdog_w; /* systemd WATCHDOG=1 */
+    int announced;       /* READY=1 sent for the first generation */
     wf_stats_t *stats;
 } sup;
 
@@ -133,6 +136,7 @@ sup_child_reset(void)
     ev_timer_stop(sup.loop, &sup.kill_w);
     ev_timer_stop(sup.loop, &sup.ready_w);
     ev_timer_stop(sup.loop, &sup.hang_w);
+    ev_timer_stop(sup.loop, &sup.watchdog_w);
     for (int i = 0; i < sup.nslots; i++)
         ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
     wf_rspawn_child_reset();
@@ -165,6 +169,8 @@ sup_gen_ready(void)
 static void
 sup_reload_done(const char *err)
 {
+    wf_notify_ready(err == NULL ? "serving (reloaded)"
+                                : "serving (reload failed)");
     if (sup.reload_hook != NULL)
         sup.reload_hook(sup.gen, err);
 }
@@ -198,6 +204,10 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
             w->st->state = WF_STATS_READY;
         wf_log(WF_LOG_DEBUG, "worker %d (pid %ld) generation %u ready",
                w->slot, (long)w->pid, w->gen);
+        if (!sup.announced && sup_gen_ready()) {
+            sup.announced = 1;
+            wf_notify_ready("serving");
+        }
         if (w->gen == sup.gen && sup_gen_ready() &&
             ev_is_active(&sup.ready_w)) {
             wf_log(WF_LOG_NOTICE, "generation %u serving; stopping the old "
@@ -444,6 +454,13 @@ sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
 /* The drain timeout (shutdown or wf_sup_drain()) is over: SIGKILL the
  * workers told to stop that are still there. */
 static void
+sup_on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    wf_notify("WATCHDOG=1");
+}
+
+
+static void
 sup_on_kill(struct ev_loop *loop, ev_timer *t, int revents)
 {
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
@@ -465,6 +482,7 @@ sup_shutdown(const char *why)
     if (sup.stopping)
         return;
     sup.stopping = 1;
+    wf_notify("STOPPING=1");
     if (ev_is_active(&sup.ready_w)) {
         ev_timer_stop(sup.loop, &sup.ready_w);
         sup_reload_done("the master is shutting down");
@@ -561,6 +579,7 @@ sup_reload(char **cause)
     wf_conf_free(sup.conf);
     sup.conf = nconf;
     wf_log_set_level(nconf->log_level);
+    wf_notify_reloading();
     sup.gen++;
     wf_log(WF_LOG_NOTICE, "reloading: starting generation %u with %d "
                           "workers",
@@ -734,6 +753,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1};
     char *cause = NULL;
     char *pidfile;
+    double watchdog;
 
     sup.loop = ev_default_loop(EVFLAG_AUTO);
     if (sup.loop == NULL) {
@@ -749,6 +769,7 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     signal(SIGPIPE, SIG_IGN);
     /* A missing redis-server or an unsafe run dir fails before anything
      * is bound or written; wf_rspawn_start() below checks again. */
+    watchdog = wf_notify_init(); /* before anything is forked */
     sup.stats = wf_stats_create();
     if (sup.stats == NULL) {
         wf_log(WF_LOG_EMERG, "cannot map the statistics segment: %s",
@@ -785,6 +806,9 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     ev_timer_init(&sup.ready_w, sup_on_ready_timeout, 0., 0.);
     ev_timer_init(&sup.hang_w, sup_on_hang_check, 1., 1.);
     ev_timer_start(sup.loop, &sup.hang_w);
+    ev_timer_init(&sup.watchdog_w, sup_on_watchdog, watchdog, watchdog);
+    if (watchdog > 0)
+        ev_timer_start(sup.loop, &sup.watchdog_w);
     ev_timer_init(&sup.kill_w, sup_on_kill, 0., 0.);
     /* Redis before the workers, so that their first connection works; its
      * exit comes through child_w like theirs. */

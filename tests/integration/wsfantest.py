@@ -286,11 +286,16 @@ class Wsfan:
         with open(self.conf, "w") as f:
             f.write(text)
 
-    def start(self, args=(), wait=True):
+    def start(self, args=(), wait=True, env=None):
         self.logf = open(self.logpath, "ab")
+        full_env = None
+        if env is not None:
+            full_env = dict(os.environ)
+            full_env.update(env)
         self.proc = subprocess.Popen([WSFAN_BIN, "-c", self.conf] + list(args),
                                      stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf)
+                                     stdout=self.logf, stderr=self.logf,
+                                     env=full_env)
         self.pid = self.proc.pid
         _live.append(self)
         if wait:
