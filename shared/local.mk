@@ -2,7 +2,7 @@
 noinst_LIBRARIES += shared/libwfshared.a
 shared_libwfshared_a_SOURCES = \
 	shared/buf.c shared/buf.h \
-	shared/conf.c shared/conf.h shared/conf_read.c \
+	shared/conf.c shared/conf.h shared/conf_read.c shared/conf_val.c \
 	shared/ctlproto.c shared/ctlproto.h \
 	shared/err.c shared/err.h \
 	shared/hash.c shared/hash.h \
