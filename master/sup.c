@@ -53,6 +53,7 @@ typedef struct sup_worker {
     uint64_t ready_ms;   /* when READY came, or 0 */
     unsigned restarts;   /* of its slot before it (for wsfanctl) */
     wf_stats_proc_t *st; /* its record in the statistics segment */
+    uint64_t stop_ms;    /* when an old generation's worker was told to go */
 } sup_worker_t;
 
 typedef struct sup_slot {
@@ -176,17 +177,24 @@ sup_reload_done(const char *err)
 }
 
 
-/* Ask every worker of an older generation to stop. */
+/* Ask every worker of an older generation to drain: stop accepting and
+ * close its clients with 1001 spread over drain-timeout (no reconnect
+ * storm); whoever is still running 2 s after that is killed. */
 static void
 sup_stop_old(void)
 {
+    uint32_t ms = sup.conf->drain_timeout_ms;
+
     ev_timer_stop(sup.loop, &sup.ready_w);
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         if (w->gen != sup.gen && w->state != SW_STOPPING) {
             w->state = SW_STOPPING;
+            w->stop_ms = wf_now_ms();
             if (w->st != NULL)
                 w->st->state = WF_STATS_DRAINING;
-            kill(w->pid, SIGTERM);
+            if (w->ipc_fd == -1 ||
+                wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
+                kill(w->pid, SIGTERM);
         }
     }
 }
@@ -433,6 +441,17 @@ sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         uint64_t hb;
 
+        if (w->state == SW_STOPPING && w->stop_ms != 0 && !sup.stopping &&
+            now - w->stop_ms > (uint64_t)sup.conf->drain_timeout_ms +
+                                   SUP_KILL_GRACE_MS) {
+            wf_log(WF_LOG_WARNING, "worker %d (pid %ld) of generation %u "
+                                   "still running after the drain timeout; "
+                                   "killing it",
+                   w->slot, (long)w->pid, w->gen);
+            kill(w->pid, SIGKILL);
+            w->stop_ms = 0;
+            continue;
+        }
         if (w->st == NULL || w->state == SW_STOPPING)
             continue;
         hb = wf_stats_get(&w->st->heartbeat);
@@ -475,8 +494,9 @@ sup_on_kill(struct ev_loop *loop, ev_timer *t, int revents)
 
 
 static void
-sup_shutdown(const char *why)
+sup_shutdown(const char *why, int spread)
 {
+    uint32_t ms = sup.conf->drain_timeout_ms;
     double grace;
 
     if (sup.stopping)
@@ -492,9 +512,13 @@ sup_shutdown(const char *why)
     for (int i = 0; i < sup.nslots; i++)
         ev_timer_stop(sup.loop, &sup.slots[i].respawn_w);
     ev_timer_stop(sup.loop, &sup.ready_w);
+    /* TERM/INT: clients get 1001 at once. QUIT: spread over the drain
+     * timeout, like a reload, then exit. */
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         w->state = SW_STOPPING;
-        kill(w->pid, SIGTERM);
+        if (!spread || w->ipc_fd == -1 ||
+            wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
+            kill(w->pid, SIGTERM);
     }
     if (sup.workers == NULL) {
         sup_workers_gone();
@@ -651,7 +675,7 @@ wf_sup_drain(uint32_t timeout_ms)
 void
 wf_sup_shutdown(const char *why)
 {
-    sup_shutdown(why);
+    sup_shutdown(why, 0);
 }
 
 
@@ -716,8 +740,10 @@ sup_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
     }
     case SIGTERM:
     case SIGINT:
+        sup_shutdown(strsignal(s->signum), 0);
+        break;
     case SIGQUIT:
-        sup_shutdown(strsignal(s->signum));
+        sup_shutdown(strsignal(s->signum), 1);
         break;
     case SIGUSR1:
         wf_log_reopen();

@@ -34,6 +34,8 @@
 #define CONN_IOV_MAX 64          /* queue entries per writev */
 #define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
 #define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
+#define CONN_DRAIN_TICK_MS 100   /* spread 1001 closes in steps this long */
+#define CONN_WS_IDLE_NEVER (24u * 3600 * 1000) /* ping-interval 0 */
 
 static struct {
     const wf_conn_env_t *env;
@@ -50,6 +52,8 @@ static struct {
     size_t count;
     wf_http_limits_t lim;
     wf_conn_stats_t st;
+    ev_timer drain_w;    /* spreads the 1001 closes of a drain */
+    uint64_t drain_end;  /* when the last one should be sent */
 } conns;
 
 static void conn_on_io(struct ev_loop *loop, ev_io *io, int revents);
@@ -678,12 +682,54 @@ wf_conn_stats(void)
 }
 
 
-void
-wf_conn_drain(void)
+/* Close up to n WebSocket sessions with 1001; returns how many remain. */
+static size_t
+conn_drain_some(size_t n)
 {
-    static const int idle[] = {WF_TQ_HANDSHAKE, WF_TQ_REQUEST,
-                               WF_TQ_KEEPALIVE};
     static const int ws[] = {WF_TQ_WS_IDLE, WF_TQ_WS_PONG};
+
+    for (size_t i = 0; i < WF_ARRAY_LEN(ws); i++) {
+        wf_tq_t *q = &conns.tqs[ws[i]];
+
+        while (n > 0 && q->head.next != &q->head) {
+            wf_conn_t *c = WF_CONTAINER_OF(q->head.next, wf_conn_t, tmo);
+
+            wf_ws_close(c, 1001, "server shutting down");
+            n--;
+        }
+    }
+    return conns.tqs[WF_TQ_WS_IDLE].count + conns.tqs[WF_TQ_WS_PONG].count;
+}
+
+
+/* Spread the 1001 closes evenly until drain_end, so that clients do not
+ * all reconnect at the same moment (a reconnect storm). */
+static void
+conn_on_drain_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    uint64_t now = wf_now_ms();
+    size_t left = conns.tqs[WF_TQ_WS_IDLE].count +
+                  conns.tqs[WF_TQ_WS_PONG].count;
+
+    if (left > 0) {
+        uint64_t ms = conns.drain_end > now ? conns.drain_end - now : 0;
+
+        conn_drain_some(ms <= CONN_DRAIN_TICK_MS
+                            ? left
+                            : (left * CONN_DRAIN_TICK_MS + ms - 1) / ms);
+    }
+    /* Keep ticking: a connection accepted just before the drain may still
+     * complete its handshake, and is closed with 1001 in turn. */
+}
+
+
+void
+wf_conn_drain(uint32_t spread_ms)
+{
+    /* Not WF_TQ_HANDSHAKE: a connection we accepted but have not read yet
+     * may hold a request in the socket buffer, and closing it would reset
+     * it. It is served (and a WebSocket closed with 1001 like the rest). */
+    static const int idle[] = {WF_TQ_REQUEST, WF_TQ_KEEPALIVE};
 
     /* Idle HTTP connections close now; one in the middle of a request
      * closes after its reply (wf_route() sees draining). */
@@ -698,16 +744,15 @@ wf_conn_drain(void)
                 wf_conn_close(c, "worker stopping");
         }
     }
-    /* WebSocket clients get a close frame 1001 (going away). */
-    for (size_t i = 0; i < WF_ARRAY_LEN(ws); i++) {
-        wf_tq_t *q = &conns.tqs[ws[i]];
-
-        while (q->head.next != &q->head) {
-            wf_conn_t *c = WF_CONTAINER_OF(q->head.next, wf_conn_t, tmo);
-
-            wf_ws_close(c, 1001, "server shutting down");
-        }
-    }
+    /* WebSocket clients get a close frame 1001 (going away): all now, or
+     * spread over the first 80% of spread_ms, leaving time for the close
+     * handshakes before the master's deadline. */
+    if (spread_ms < 10 * CONN_DRAIN_TICK_MS)
+        spread_ms = 0; /* at once, and later arrivals on the next tick */
+    conns.drain_end = wf_now_ms() + (uint64_t)spread_ms * 8 / 10;
+    ev_timer_init(&conns.drain_w, conn_on_drain_tick, 0.,
+                  CONN_DRAIN_TICK_MS / 1000.);
+    ev_timer_start(conns.loop, &conns.drain_w);
 }
 
 
@@ -725,7 +770,11 @@ wf_conn_init(const wf_conn_env_t *env)
     wf_tq_init(&conns.tqs[WF_TQ_REQUEST], env->conf->request_timeout_ms);
     wf_tq_init(&conns.tqs[WF_TQ_KEEPALIVE], env->conf->keepalive_timeout_ms);
     wf_tq_init(&conns.tqs[WF_TQ_LINGER], CONN_LINGER_MS);
-    wf_tq_init(&conns.tqs[WF_TQ_WS_IDLE], env->conf->ping_interval_ms);
+    /* Every session sits in WS_IDLE (or WS_PONG), pinged or not, so a
+     * drain finds them all. */
+    wf_tq_init(&conns.tqs[WF_TQ_WS_IDLE], env->conf->ping_interval_ms
+                                               ? env->conf->ping_interval_ms
+                                               : CONN_WS_IDLE_NEVER);
     wf_tq_init(&conns.tqs[WF_TQ_WS_PONG], env->conf->pong_timeout_ms);
     wf_tq_init(&conns.tqs[WF_TQ_WS_CLOSE], env->conf->pong_timeout_ms);
     conns.pmd.enabled = env->conf->compression;
@@ -746,6 +795,7 @@ void
 wf_conn_cleanup(void)
 {
     ev_timer_stop(conns.loop, &conns.tick_w);
+    ev_timer_stop(conns.loop, &conns.drain_w);
     ev_prepare_stop(conns.loop, &conns.flush_w);
     conn_on_prepare(conns.loop, &conns.flush_w, 0);
     free(conns.scratch);

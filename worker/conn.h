@@ -64,7 +64,8 @@ typedef struct wf_conn_stats {
 const wf_conn_stats_t *wf_conn_stats(void);
 
 /* Graceful stop: close idle connections now; the others close as soon as
- * their current response is sent. */
-void wf_conn_drain(void);
+ * their current response is sent; WebSocket clients get close 1001, at
+ * once (spread_ms 0) or spread evenly over most of spread_ms. */
+void wf_conn_drain(uint32_t spread_ms);
 
 #endif

@@ -41,10 +41,11 @@ wf_route(const wf_http_t *h, const wf_http_req_t *req,
 
     if (info->draining)
         *keepalive = 0;
-    if (info->echo && strcmp(req->path, "/echo") == 0 && !info->draining)
+    /* While draining, an upgrade still succeeds (the client was accepted
+     * before the drain) and is then closed with 1001 like the others. */
+    if (info->echo && strcmp(req->path, "/echo") == 0)
         return WF_ROUTE_ECHO;
-    if (info->ws_path != NULL && strcmp(req->path, info->ws_path) == 0 &&
-        !info->draining)
+    if (info->ws_path != NULL && strcmp(req->path, info->ws_path) == 0)
         return WF_ROUTE_WS;
     if (strcmp(req->path, "/api/publish") == 0) {
         if (strcmp(req->method, "POST") == 0)

@@ -139,7 +139,7 @@ wrk_on_conn_close(void)
 
 
 static void
-wrk_stop(const char *why)
+wrk_stop(const char *why, uint32_t spread_ms)
 {
     if (wrk.stopping)
         return;
@@ -150,7 +150,7 @@ wrk_stop(const char *why)
     wrk_accepting(0);
     ev_timer_stop(wrk.loop, &wrk.resume_w);
     ev_timer_stop(wrk.loop, &wrk.grace_w);
-    wf_conn_drain();
+    wf_conn_drain(spread_ms);
     if (wf_conn_count() == 0)
         ev_break(wrk.loop, EVBREAK_ALL);
 }
@@ -199,15 +199,20 @@ wrk_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         wf_log_reopen();
         return;
     }
-    wrk_stop(strsignal(s->signum));
+    wrk_stop(strsignal(s->signum), 0);
 }
 
 
 static void
 wrk_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 {
-    if (type == WF_IPC_STOP)
-        wrk_stop("told to stop");
+    uint32_t ms = 0;
+
+    if (type != WF_IPC_STOP)
+        return;
+    if (len == sizeof(ms))
+        memcpy(&ms, payload, sizeof(ms));
+    wrk_stop("told to drain", ms);
 }
 
 
@@ -220,7 +225,7 @@ wrk_on_ipc(struct ev_loop *loop, ev_io *io, int revents)
         /* The master is gone: nobody supervises us any more. */
         wf_log(WF_LOG_ERR, "lost the master (%s); exiting", wf_strerror(rc));
         ev_io_stop(loop, io);
-        wrk_stop("master gone");
+        wrk_stop("master gone", 0);
     }
 }
 

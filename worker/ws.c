@@ -322,9 +322,9 @@ wf_ws_input(wf_conn_t *c, uint8_t *p, size_t len)
 {
     wf_ws_t *s = c->ws;
 
-    if (c->tq == WF_TQ_WS_IDLE || c->tq == WF_TQ_WS_PONG)
-        wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE
-                                                    : WF_TQ_NONE);
+    if ((c->tq == WF_TQ_WS_IDLE && ws.conf->ping_interval_ms) ||
+        c->tq == WF_TQ_WS_PONG)
+        wf_conn_set_tq(c, WF_TQ_WS_IDLE);
     while (len > 0 && c->state == WF_CONN_WS) {
         wf_wsf_event_t ev;
         size_t max = ws.conf->max_message_size;
@@ -362,6 +362,10 @@ wf_ws_timeout(wf_conn_t *c, int tq)
 
     switch (tq) {
     case WF_TQ_WS_IDLE:
+        if (ws.conf->ping_interval_ms == 0) { /* not pinging: re-arm */
+            wf_conn_set_tq(c, WF_TQ_WS_IDLE);
+            break;
+        }
         wf_conn_send(c, wf_msg_from(frame, wf_wsf_ping_frame(frame, NULL, 0)));
         wf_conn_set_tq(c, WF_TQ_WS_PONG);
         break;
@@ -390,7 +394,7 @@ wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs,
     wf_wsf_parser_init(&s->parser, hs->compressed);
     c->ws = s;
     ws.count++;
-    wf_conn_set_tq(c, ws.conf->ping_interval_ms ? WF_TQ_WS_IDLE : WF_TQ_NONE);
+    wf_conn_set_tq(c, WF_TQ_WS_IDLE);
     if (mode == WF_WS_V1)
         wf_proto_open(c, query);
 }

@@ -57,7 +57,7 @@ class Notify(unittest.TestCase):
             reloading = [m for _, m in ns.msgs if m.startswith("RELOADING=1")]
             self.assertEqual(len(reloading), 1)
             self.assertIn("MONOTONIC_USEC=", reloading[0])
-            time.sleep(0.5)
+            time.sleep(1.0)
             self.assertEqual(d.stop(), 0)
             wt.wait_for(lambda: "STOPPING=1" in ns.states(), 2, "STOPPING=1")
             self.assertEqual(ns.states(), ["READY=1", "RELOADING=1",
