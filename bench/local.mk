@@ -1,0 +1,55 @@
+# bench/local.mk - wsfan-bench, the load generator (built, not installed),
+# its unit tests, its smoke test in `make check`, and the comparison
+# scripts. Included after tests/local.mk: it appends to integration_tests.
+noinst_PROGRAMS += bench/wsfan-bench
+bench_wsfan_bench_SOURCES = \
+	bench/bench.c bench/bench.h \
+	bench/client.c bench/client.h \
+	bench/frame.c bench/frame.h \
+	bench/hist.c bench/hist.h \
+	bench/opts.c \
+	bench/payload.c bench/payload.h \
+	bench/pmd.c bench/pmd.h \
+	bench/pub.c \
+	bench/redis.c bench/redis.h \
+	bench/report.c \
+	bench/worker.c
+bench_wsfan_bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS) $(ZLIB_CFLAGS)
+bench_wsfan_bench_LDADD = $(OPENSSL_LIBS) $(ZLIB_LIBS)
+
+# Unit tests: no network, no fork.
+bench_unit_tests = \
+	tests/unit/bench/test_hist \
+	tests/unit/bench/test_frames \
+	tests/unit/bench/test_payload
+check_PROGRAMS += $(bench_unit_tests)
+TESTS += $(bench_unit_tests)
+BENCH_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/bench $(ZLIB_CFLAGS)
+tests_unit_bench_test_hist_SOURCES = tests/unit/bench/test_hist.c \
+	bench/hist.c
+tests_unit_bench_test_hist_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
+tests_unit_bench_test_hist_LDADD = $(CMOCKA_LIBS)
+tests_unit_bench_test_frames_SOURCES = tests/unit/bench/test_frames.c \
+	bench/frame.c bench/pmd.c
+tests_unit_bench_test_frames_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
+tests_unit_bench_test_frames_LDADD = $(CMOCKA_LIBS) $(ZLIB_LIBS)
+tests_unit_bench_test_payload_SOURCES = tests/unit/bench/test_payload.c \
+	bench/payload.c bench/redis.c
+tests_unit_bench_test_payload_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
+tests_unit_bench_test_payload_LDADD = $(CMOCKA_LIBS)
+
+# Smoke test: a few hundred subscribers for a few seconds, zero loss.
+integration_tests += tests/integration/test_bench.py
+EXTRA_DIST += tests/integration/test_bench.py
+AM_TESTS_ENVIRONMENT += \
+	WSFAN_BENCH='$(abs_top_builddir)/bench/wsfan-bench'; \
+	export WSFAN_BENCH;
+
+# Side-by-side echo comparison against Node.js ws (bench/peers): run by
+# hand, `bench/echo-compare --help`; npm installs into the build tree.
+EXTRA_DIST += bench/README.md bench/echo-compare bench/peers/ws-echo.mjs \
+	bench/peers/package.json bench/peers/package-lock.json
+clean-local: clean-bench-peers
+clean-bench-peers:
+	-rm -rf bench/node
+.PHONY: clean-bench-peers
