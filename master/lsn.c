@@ -63,6 +63,48 @@ fail:
 }
 
 
+/* Is l's address free for a new SO_REUSEPORT group? Binding with
+ * SO_REUSEPORT succeeds even when another process (of the same user)
+ * already listens there with SO_REUSEPORT, and the kernel then quietly
+ * splits the traffic between the two. A plain bind fails in that case, so
+ * probe with one before creating the group. Returns 0, or -1 with *cause
+ * when something else holds the address. */
+static int
+lsn_probe(const wf_listen_t *l, char **cause)
+{
+    int fd, one = 1, rc = 0;
+
+    fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        return 0; /* the real socket() will report it */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (l->addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == -1 &&
+        errno == EADDRINUSE) {
+        *cause = wf_xasprintf("listen %s: %s (another process listens "
+                              "there)",
+                              l->text, strerror(errno));
+        rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
+
+/* Does old (or what was already taken from it) hold an address text? */
+static int
+lsn_held(const wf_lsnset_t *old, const char *text)
+{
+    if (old == NULL)
+        return 0;
+    for (size_t i = 0; i < old->n; i++)
+        if (strcmp(old->v[i].text, text) == 0)
+            return 1;
+    return 0;
+}
+
+
 /* Take the socket for (text, slot) out of old, or return -1. */
 static int
 lsn_take(wf_lsnset_t *old, const char *text, int slot)
@@ -97,6 +139,14 @@ wf_lsn_open(wf_lsnset_t *set, const wf_conf_t *conf, wf_lsnset_t *old,
             int slot = per ? s : -1;
             int fd = lsn_take(old, l->text, slot);
 
+            /* A new address (none of ours is bound there yet): make sure
+             * no other process is. */
+            if (fd == -1 && per && s == 0 && !lsn_held(old, l->text) &&
+                lsn_probe(l, cause) != 0) {
+                set->n = n;
+                wf_lsn_close(set);
+                return WF_ESYS;
+            }
             if (fd == -1)
                 fd = lsn_socket(l, cause);
             if (fd == -1) {

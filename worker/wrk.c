@@ -14,6 +14,9 @@
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 
 #include <ev.h>
 
@@ -246,6 +249,12 @@ wf_worker_main(const wf_worker_spec_t *spec)
 #endif
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+#if defined(HAVE_MALLOPT) && defined(M_TRIM_THRESHOLD)
+    /* Messages and send queues come and go by the thousand: do not give
+     * heap memory back to the kernel (brk) after every burst. */
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
     for (size_t i = 0; i < WF_ARRAY_LEN(sigs); i++) {
         ev_signal_init(&wrk.sig_w[i], wrk_on_signal, sigs[i]);
         ev_signal_start(wrk.loop, &wrk.sig_w[i]);

@@ -38,9 +38,43 @@ struct wf_ws {
 static struct {
     const wf_conf_t *conf;
     wf_pmd_deflater_t *deflater;
-    wf_buf_t zbuf; /* deflate output, reused */
+    wf_buf_t zbuf;  /* deflate output, reused */
+    wf_buf_t spare; /* an assembly buffer no session is using */
     uint64_t count, slow_closes;
 } ws;
+
+
+#define WS_SPARE_MAX (4u << 20) /* keep a spare buffer up to this size */
+
+
+/* Give s an assembly buffer: the worker's spare one if there is one, so a
+ * stream of large messages does not allocate (and fault in) fresh memory
+ * for each. */
+static void
+ws_msg_take(wf_ws_t *s)
+{
+    if (s->msg.data == NULL && ws.spare.data != NULL) {
+        s->msg = ws.spare;
+        wf_buf_init(&ws.spare);
+        wf_buf_reset(&s->msg);
+    }
+}
+
+
+/* The message is done: the session keeps no buffer (idle connections hold
+ * none); it becomes the worker's spare, or is freed. */
+static void
+ws_msg_release(wf_ws_t *s)
+{
+    if (s->msg.data == NULL)
+        return;
+    if (ws.spare.data == NULL && s->msg.cap <= WS_SPARE_MAX) {
+        ws.spare = s->msg;
+        wf_buf_init(&s->msg);
+        return;
+    }
+    wf_buf_free(&s->msg);
+}
 
 
 void
@@ -59,6 +93,7 @@ wf_ws_cleanup(void)
     wf_pmd_deflater_free(ws.deflater);
     ws.deflater = NULL;
     wf_buf_free(&ws.zbuf);
+    wf_buf_free(&ws.spare);
 }
 
 
@@ -195,7 +230,7 @@ wf_ws_close(wf_conn_t *c, uint16_t code, const char *reason)
     n = wf_wsf_close_frame(frame, code, reason, reason ? strlen(reason) : 0);
     wf_conn_send(c, wf_msg_from(frame, n));
     c->ws->close_sent = 1;
-    wf_buf_free(&c->ws->msg);
+    ws_msg_release(c->ws);
     wf_conn_set_tq(c, WF_TQ_WS_CLOSE);
 }
 
@@ -249,11 +284,12 @@ ws_on_data(wf_conn_t *c, const wf_wsf_event_t *ev)
     if (s->close_sent)
         return; /* closing: data is discarded */
     if (s->msg_compressed) {
+        ws_msg_take(s);
         rc = wf_pmd_inflate(&s->inf, ev->data, ev->len, &s->msg, max);
         if (rc == 0 && (ev->flags & WF_WSF_EV_MSG_END))
             rc = wf_pmd_inflate_end(&s->inf, &s->msg, max);
         if (rc != 0) {
-            wf_buf_free(&s->msg);
+            ws_msg_release(s);
             ws_fail(c, rc == WF_ELIMIT ? 1009 : 1007,
                     rc == WF_ELIMIT ? "inflated message too big"
                                     : "invalid compressed data");
@@ -263,7 +299,7 @@ ws_on_data(wf_conn_t *c, const wf_wsf_event_t *ev)
             return;
         if (s->msg_opcode == WF_WSF_TEXT &&
             !wf_utf8_valid(wf_buf_head(&s->msg), wf_buf_avail(&s->msg))) {
-            wf_buf_free(&s->msg);
+            ws_msg_release(s);
             ws_fail(c, 1007, "invalid UTF-8 in a compressed text message");
             return;
         }
@@ -271,7 +307,7 @@ ws_on_data(wf_conn_t *c, const wf_wsf_event_t *ev)
         /* The parser's own limit is looser on compressed sessions (a
          * deflated message may be a little longer on the wire), so
          * uncompressed messages are held to max-message-size here. */
-        wf_buf_free(&s->msg);
+        ws_msg_release(s);
         ws_fail(c, 1009, "message too big");
         return;
     } else if ((ev->flags & WF_WSF_EV_FIRST) &&
@@ -280,13 +316,14 @@ ws_on_data(wf_conn_t *c, const wf_wsf_event_t *ev)
         ws_deliver(c, ev->opcode, ev->data, ev->len);
         return;
     } else {
+        ws_msg_take(s);
         wf_buf_append(&s->msg, ev->data, ev->len);
         if (!(ev->flags & WF_WSF_EV_MSG_END))
             return;
     }
     ws_deliver(c, s->msg_opcode, (const uint8_t *)wf_buf_head(&s->msg),
                wf_buf_avail(&s->msg));
-    wf_buf_free(&s->msg); /* idle sessions hold no buffer */
+    ws_msg_release(s); /* idle sessions hold no buffer */
 }
 
 
@@ -409,7 +446,7 @@ wf_ws_free(wf_conn_t *c)
         wf_chan_unsubscribe_all(&s->subs);
     wf_wsf_parser_free(&s->parser);
     wf_pmd_inflater_free(&s->inf);
-    wf_buf_free(&s->msg);
+    ws_msg_release(s);
     free(s);
     c->ws = NULL;
     ws.count--;

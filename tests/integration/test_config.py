@@ -91,6 +91,25 @@ class CommandLine(unittest.TestCase):
             s.close()
 
     @unittest.skipIf(wt.EXTERNAL, "needs its own daemon")
+    def test_second_instance_on_same_port_refused(self):
+        # SO_REUSEPORT would let a second wsfan join the first one's port
+        # and silently take part of its traffic: it must refuse instead.
+        d = wt.Wsfan(workers=2).start()
+        try:
+            r = wt.run_wsfan(["--set", "listen=127.0.0.1:%d" % d.port,
+                              "--set", "workers=1", "--set",
+                              "redis-url=" + d.redis.url, "--set",
+                              "control-socket=%s/other.sock" % d.dir])
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("listen 127.0.0.1:%d: Address already in use "
+                          "(another process listens there)" % d.port,
+                          r.stderr)
+            self.assertEqual(wt.get(d.port)[0], 200)
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
+    @unittest.skipIf(wt.EXTERNAL, "needs its own daemon")
     def test_t_beside_running_daemon_binds_nothing(self):
         d = wt.Wsfan(workers=2).start()
         try:
