@@ -98,18 +98,17 @@ def http_request(port, raw, host="127.0.0.1", timeout=5.0):
         return read_response(s)
 
 
-def read_response(sock, buf=None):
-    """Read one HTTP/1.1 response from sock. Returns (status, headers,
-    body); status is None if the connection closed first."""
-    data = b"" if buf is None else buf
+def _read_one(sock, data):
+    """Read one response from sock after the bytes already in data.
+    Returns ((status, headers, body), leftover bytes); status is None if
+    the connection closed before a whole header arrived."""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
-            return None, {}, data
+            return (None, {}, data), b""
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
     headers = {}
     for ln in lines[1:]:
         k, _, v = ln.partition(":")
@@ -120,32 +119,23 @@ def read_response(sock, buf=None):
         if not chunk:
             break
         rest += chunk
-    return status, headers, rest[:n]
+    return (int(lines[0].split()[1]), headers, rest[:n]), rest[n:]
+
+
+def read_response(sock, buf=None):
+    """Read one HTTP/1.1 response from sock. Returns (status, headers,
+    body); status is None if the connection closed first."""
+    return _read_one(sock, b"" if buf is None else buf)[0]
 
 
 def read_responses(sock, count):
     """Read count pipelined responses; returns [(status, headers, body)]."""
     out, data = [], b""
     while len(out) < count:
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return out
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        n = int(headers.get("content-length", "0"))
-        while len(rest) < n:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-        out.append((int(lines[0].split()[1]), headers, rest[:n]))
-        data = rest[n:]
+        resp, data = _read_one(sock, data)
+        if resp[0] is None:
+            break
+        out.append(resp)
     return out
 
 
