@@ -423,6 +423,8 @@ main(int argc, char **argv)
                            1000ULL;
     }
     wb_report(&o, &total, wb_now() - t0);
+    free(ch);
+    munmap(live, shm);
     if (bench_interrupted)
         return 130;
     if (rc == 0 && (total.failed || total.dropped || total.mismatches ||

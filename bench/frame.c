@@ -164,7 +164,8 @@ rx_frame(wb_rx_t *rx, const wb_frame_t *f, uint8_t *payload, wb_rx_cb cb,
             return WB_FRAME_ETOOBIG;
         if (rx_grow(&rx->msg, &rx->mcap, rx->mlen, n) < 0)
             return WB_FRAME_ETOOBIG;
-        memcpy(rx->msg + rx->mlen, payload, n);
+        if (n > 0)
+            memcpy(rx->msg + rx->mlen, payload, n);
         rx->mlen += n;
         if (f->fin) {
             unsigned op = rx->mop;
@@ -191,7 +192,8 @@ rx_frame(wb_rx_t *rx, const wb_frame_t *f, uint8_t *payload, wb_rx_cb cb,
     rx->mlen = 0;
     if (rx_grow(&rx->msg, &rx->mcap, 0, n) < 0)
         return WB_FRAME_ETOOBIG;
-    memcpy(rx->msg, payload, n);
+    if (n > 0)
+        memcpy(rx->msg, payload, n);
     rx->mlen = n;
     return 0;
 }
@@ -257,7 +259,8 @@ wb_rx_feed(wb_rx_t *rx, uint8_t *data, size_t n, wb_rx_cb cb, void *arg)
     }
     if (rx_grow(&rx->buf, &rx->cap, rx->len, n) < 0)
         return WB_FRAME_ETOOBIG;
-    memcpy(rx->buf + rx->len, data, n);
+    if (n > 0)
+        memcpy(rx->buf + rx->len, data, n);
     rx->len += n;
     r = rx_frames(rx, rx->buf, rx->len, &used, cb, arg);
     if (r != 0)

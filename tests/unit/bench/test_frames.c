@@ -134,7 +134,8 @@ on_msg(void *arg, unsigned op, int compressed, uint8_t *p, size_t n)
     g->comp[g->n] = compressed;
     g->len[g->n] = n;
     g->data[g->n] = malloc(n + 1);
-    memcpy(g->data[g->n], p, n);
+    if (n > 0)
+        memcpy(g->data[g->n], p, n);
     g->n++;
     return g->stop_at && g->n == g->stop_at;
 }
