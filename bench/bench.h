@@ -22,6 +22,11 @@
 
 enum wb_mode { WB_ECHO, WB_CONNECT, WB_HOLD, WB_FANOUT };
 enum wb_pubkind { WB_PUB_REDIS, WB_PUB_HTTP, WB_PUB_WS };
+/* The server: wsfan (protocol v1: ?ch= subscriptions, a welcome, message
+ * envelopes, POST /api/publish) or nchan (GET /sub/CHANNEL upgrades to a
+ * subscriber of CHANNEL, the raw message bodies arrive, POST /pub/CHANNEL
+ * publishes its body). */
+enum wb_peer { WB_PEER_WSFAN, WB_PEER_NCHAN };
 
 typedef struct wb_target {
     struct sockaddr_storage sa;
@@ -47,6 +52,9 @@ typedef struct wb_opts {
     const char *ch_prefix;
     uint64_t hold_ns; /* connect: keep them open that long */
     enum wb_pubkind pub;
+    enum wb_peer peer;
+    wb_target_t pub_target; /* --pub-url: HTTP publishes go there only */
+    int have_pub_target;
     wb_target_t redis;
     const char *redis_prefix;
     int pub_conns;        /* HTTP publisher connections */
@@ -123,6 +131,19 @@ int wb_pub_main(const wb_opts_t *o, wb_live_t *live, wb_live_t *workers,
 
 /* Print the merged result: a report for people, or one JSON object. */
 void wb_report(const wb_opts_t *o, const wb_result_t *r, uint64_t elapsed);
+
+/* What follows the target's path in the subscriber request for channel ch:
+ * "?ch=NAME" (wsfan) or "/NAME" (nchan). Returns its length, or -1 when
+ * cap is too small. */
+int wb_sub_suffix(const wb_opts_t *o, long ch, char *buf, size_t cap);
+
+/* The head of an HTTP publish request to t carrying a body of n bytes:
+ * wsfan's POST /api/publish (the body is {"ch":..,"data":..}) or nchan's
+ * POST /pub/NAME (the body is the message itself); the path is
+ * --pub-url's when it has one. Returns its length, or -1 when cap is too
+ * small. */
+int wb_pub_head(const wb_opts_t *o, const wb_target_t *t, const char *name,
+                size_t n, char *buf, size_t cap);
 
 /* Fanout channel of global subscriber i, and how many of n messages
  * published round-robin land on channel c. */

@@ -9,6 +9,7 @@ bench_wsfan_bench_SOURCES = \
 	bench/hist.c bench/hist.h \
 	bench/opts.c \
 	bench/payload.c bench/payload.h \
+	bench/peer.c \
 	bench/pmd.c bench/pmd.h \
 	bench/pub.c \
 	bench/redis.c bench/redis.h \
@@ -21,7 +22,8 @@ bench_wsfan_bench_LDADD = $(OPENSSL_LIBS) $(ZLIB_LIBS)
 bench_unit_tests = \
 	tests/unit/bench/test_hist \
 	tests/unit/bench/test_frames \
-	tests/unit/bench/test_payload
+	tests/unit/bench/test_payload \
+	tests/unit/bench/test_opts
 check_PROGRAMS += $(bench_unit_tests)
 TESTS += $(bench_unit_tests)
 BENCH_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/bench $(ZLIB_CFLAGS)
@@ -37,6 +39,10 @@ tests_unit_bench_test_payload_SOURCES = tests/unit/bench/test_payload.c \
 	bench/payload.c bench/redis.c
 tests_unit_bench_test_payload_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
 tests_unit_bench_test_payload_LDADD = $(CMOCKA_LIBS)
+tests_unit_bench_test_opts_SOURCES = tests/unit/bench/test_opts.c \
+	bench/opts.c bench/peer.c
+tests_unit_bench_test_opts_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
+tests_unit_bench_test_opts_LDADD = $(CMOCKA_LIBS)
 
 # Smoke test: a few hundred subscribers for a few seconds, zero loss.
 integration_tests += tests/integration/test_bench.py
@@ -47,7 +53,9 @@ AM_TESTS_ENVIRONMENT += \
 
 # Side-by-side echo comparison against Node.js ws (bench/peers): run by
 # hand, `bench/echo-compare --help`; npm installs into the build tree.
+# Fan-out against nchan: `bench/compare-fanout --help`.
 EXTRA_DIST += bench/README.md bench/echo-compare bench/peers/ws-echo.mjs \
+	bench/compare-fanout bench/peers/nchan.conf.in \
 	bench/peers/package.json bench/peers/package-lock.json
 clean-local: clean-bench-peers
 clean-bench-peers:

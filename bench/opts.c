@@ -38,7 +38,13 @@ static const char opts_usage[] =
 "                       connection subscribes to one of C with ?ch=\n"
 "      --ch-prefix S    channel names S0, S1, ... (default bench)\n"
 "      --hold T         connect: keep them open T after the last is up\n"
-"      --pub KIND       fanout publisher: redis (default), http, ws\n"
+"      --peer SERVER    wsfan (default) or nchan: subscribers GET\n"
+"                       PATH/CHANNEL (PATH: the URL's, default /sub) and\n"
+"                       get raw bodies; publishes POST /pub/CHANNEL\n"
+"      --pub KIND       fanout publisher: redis (default), http, ws;\n"
+"                       with --peer nchan only http (its default)\n"
+"      --pub-url URL    http://127.0.0.1:PORT[/path]: HTTP publishes go\n"
+"                       there (default: round-robin over the -u URLs)\n"
 "      --redis URL      redis://127.0.0.1:PORT, for --pub redis\n"
 "      --redis-prefix P channel prefix in Redis (default wsfan:)\n"
 "      --pub-conns N    http/ws publisher connections (default 4)\n"
@@ -78,7 +84,9 @@ enum {
     O_MAXTIME,
     O_JSON,
     O_HELP,
-    O_RXTS
+    O_RXTS,
+    O_PEER,
+    O_PUBURL
 };
 
 static const struct option opts_long[] = {
@@ -98,6 +106,8 @@ static const struct option opts_long[] = {
     {"ch-prefix", required_argument, NULL, O_PREFIX},
     {"hold", required_argument, NULL, O_HOLD},
     {"pub", required_argument, NULL, O_PUB},
+    {"peer", required_argument, NULL, O_PEER},
+    {"pub-url", required_argument, NULL, O_PUBURL},
     {"redis", required_argument, NULL, O_REDIS},
     {"redis-prefix", required_argument, NULL, O_RPREFIX},
     {"pub-conns", required_argument, NULL, O_PUBCONNS},
@@ -165,12 +175,13 @@ opts_loopback4(struct in_addr a)
 }
 
 
-/* ws://HOST:PORT[/path] or redis://HOST:PORT into t; HOST must be a
- * loopback address: this tool only loads the machine it runs on. */
+/* ws://HOST:PORT[/path], redis://HOST:PORT or http://HOST:PORT[/path]
+ * (scheme) into t; HOST must be a loopback address: this tool only loads
+ * the machine it runs on. */
 static int
-opts_url(const char *url, wb_target_t *t, int redis)
+opts_url(const char *url, wb_target_t *t, const char *scheme)
 {
-    const char *scheme = redis ? "redis://" : "ws://", *s, *colon, *slash;
+    const char *s, *colon, *slash;
     char host[64];
     struct sockaddr_in *sin = (struct sockaddr_in *)&t->sa;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->sa;
@@ -179,10 +190,12 @@ opts_url(const char *url, wb_target_t *t, int redis)
     char *end;
 
     memset(t, 0, sizeof(*t));
-    if (!redis && strncmp(url, "wss://", 6) == 0)
-        return opts_bad("wss is not supported yet (plain ws only)", url);
-    if (strncmp(url, scheme, strlen(scheme)) != 0)
-        return opts_bad(redis ? "not a redis:// URL" : "not a ws:// URL", url);
+    if (strncmp(url, "wss://", 6) == 0 || strncmp(url, "https://", 8) == 0)
+        return opts_bad("TLS is not supported yet (plain ws, http)", url);
+    if (strncmp(url, scheme, strlen(scheme)) != 0) {
+        fprintf(stderr, "wsfan-bench: want a %s URL: %s\n", scheme, url);
+        return -1;
+    }
     s = url + strlen(scheme);
     slash = strchr(s, '/');
     if (slash == NULL)
@@ -339,6 +352,8 @@ opts_finish(wb_opts_t *o, int have_redis)
         o->channels = o->mode == WB_FANOUT ? 1 : 0;
     if (o->mode == WB_FANOUT && o->channels < 1)
         return opts_bad("fanout needs", "--channels >= 1");
+    if (o->peer == WB_PEER_NCHAN && o->pub != WB_PUB_HTTP)
+        return opts_bad("--peer nchan publishes with", "--pub http");
     if (o->mode == WB_FANOUT && o->pub == WB_PUB_REDIS && !have_redis)
         return opts_bad("--pub redis needs", "--redis redis://127.0.0.1:PORT");
     for (i = 0; i < o->ntargets; i++) {
@@ -348,7 +363,9 @@ opts_finish(wb_opts_t *o, int have_redis)
             snprintf(t->path, sizeof(t->path), "%s", o->path);
         else if (t->path[0] == '\0' || strcmp(t->path, "/") == 0)
             snprintf(t->path, sizeof(t->path), "%s",
-                     o->mode == WB_ECHO ? "/echo" : "/ws");
+                     o->mode == WB_ECHO         ? "/echo"
+                     : o->peer == WB_PEER_NCHAN ? "/sub"
+                                                : "/ws");
     }
     /* File descriptors: raise the soft limit to the hard one, then make
      * sure each process's share fits. */
@@ -395,7 +412,7 @@ opts_finish(wb_opts_t *o, int have_redis)
 int
 wb_opts_parse(wb_opts_t *o, int argc, char **argv)
 {
-    int c, have_redis = 0;
+    int c, have_redis = 0, have_pub = 0;
     double v;
     uint64_t ns;
 
@@ -426,7 +443,7 @@ wb_opts_parse(wb_opts_t *o, int argc, char **argv)
         case 'u':
             if (o->ntargets == WB_MAX_TARGETS)
                 return opts_bad("too many --url", optarg);
-            if (opts_url(optarg, &o->targets[o->ntargets], 0) < 0)
+            if (opts_url(optarg, &o->targets[o->ntargets], "ws://") < 0)
                 return -1;
             o->ntargets++;
             break;
@@ -515,9 +532,23 @@ wb_opts_parse(wb_opts_t *o, int argc, char **argv)
                 o->pub = WB_PUB_WS;
             else
                 return opts_bad("--pub is redis, http or ws", optarg);
+            have_pub = 1;
+            break;
+        case O_PEER:
+            if (strcmp(optarg, "wsfan") == 0)
+                o->peer = WB_PEER_WSFAN;
+            else if (strcmp(optarg, "nchan") == 0)
+                o->peer = WB_PEER_NCHAN;
+            else
+                return opts_bad("--peer is wsfan or nchan", optarg);
+            break;
+        case O_PUBURL:
+            if (opts_url(optarg, &o->pub_target, "http://") < 0)
+                return -1;
+            o->have_pub_target = 1;
             break;
         case O_REDIS:
-            if (opts_url(optarg, &o->redis, 1) < 0)
+            if (opts_url(optarg, &o->redis, "redis://") < 0)
                 return -1;
             have_redis = 1;
             break;
@@ -561,5 +592,7 @@ wb_opts_parse(wb_opts_t *o, int argc, char **argv)
     }
     if (optind < argc)
         return opts_bad("unexpected argument", argv[optind]);
+    if (o->peer == WB_PEER_NCHAN && !have_pub)
+        o->pub = WB_PUB_HTTP;
     return opts_finish(o, have_redis);
 }

@@ -27,9 +27,11 @@
 #define PUB_WS_DEPTH 64      /* pub ops in flight per connection */
 #define PUB_ACK_WAIT_NS 5000000000ULL
 #define PUB_IO_MAX 65536
+#define PUB_HEAD_MAX 512 /* room for an HTTP request head */
 
 typedef struct pub_http {
     wb_handle_t h;
+    const wb_target_t *t;
     int fd, busy, dead;
     char *in;
     size_t ilen;
@@ -86,7 +88,8 @@ pub_http_cb(wb_handle_t *h, uint32_t events)
         body = cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
         if (p->ilen < head + body)
             return;
-        if (strncmp(p->in, "HTTP/1.1 200", 12) == 0)
+        /* wsfan: 200; nchan: 201 (delivered), 202 (no subscriber) */
+        if (strncmp(p->in, "HTTP/1.1 20", 11) == 0)
             pb.r->pub_acks++;
         else
             pb.r->pub_errors++;
@@ -201,11 +204,14 @@ pub_connect(void)
         if (pb.http == NULL)
             return -1;
         for (i = 0; i < pb.nconn; i++) {
-            const wb_target_t *t = &o->targets[i % o->ntargets];
+            const wb_target_t *t = o->have_pub_target
+                                       ? &o->pub_target
+                                       : &o->targets[i % o->ntargets];
 
             fd = wb_sock_connect((const struct sockaddr *)&t->sa, t->salen,
                                  NULL);
             pb.http[i].h.cb = pub_http_cb;
+            pb.http[i].t = t;
             pb.http[i].fd = fd;
             pb.http[i].in = malloc(PUB_IO_MAX);
             if (fd < 0 || pb.http[i].in == NULL ||
@@ -263,7 +269,7 @@ pub_one(void)
             return -1;
     } else if (o->pub == WB_PUB_HTTP) {
         pub_http_t *p = NULL;
-        char *b = pb.buf + 256;
+        char *b = pb.buf + PUB_HEAD_MAX;
 
         for (i = 0; i < pb.nconn; i++) {
             p = &pb.http[(pb.k + (uint64_t)i) % (uint64_t)pb.nconn];
@@ -273,16 +279,19 @@ pub_one(void)
         }
         if (p == NULL)
             return 0;
-        h = snprintf(b, pb.bufcap - 256, "{\"ch\":\"%s\",\"data\":", name);
-        n = wb_fan_build(b + h, pb.bufcap - 256 - (size_t)h - 1, ch, seq,
-                         wb_stamp(o), o->size);
+        /* wsfan: {"ch":NAME,"data":MESSAGE}; nchan: MESSAGE */
+        h = o->peer == WB_PEER_NCHAN
+                ? 0
+                : snprintf(b, pb.bufcap - PUB_HEAD_MAX,
+                           "{\"ch\":\"%s\",\"data\":", name);
+        n = wb_fan_build(b + h, pb.bufcap - PUB_HEAD_MAX - (size_t)h - 1, ch,
+                         seq, wb_stamp(o), o->size);
         n += (size_t)h;
-        b[n++] = '}';
-        h = snprintf(pb.buf, 256,
-                     "POST /api/publish HTTP/1.1\r\nHost: %s\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu"
-                     "\r\n\r\n",
-                     o->targets[0].host, n);
+        if (o->peer != WB_PEER_NCHAN)
+            b[n++] = '}';
+        h = wb_pub_head(o, p->t, name, n, pb.buf, PUB_HEAD_MAX);
+        if (h < 0)
+            return -1;
         memmove(pb.buf + h, b, n);
         if (send(p->fd, pb.buf, (size_t)h + n, MSG_NOSIGNAL) !=
             (ssize_t)((size_t)h + n)) {
@@ -392,7 +401,7 @@ wb_pub_main(const wb_opts_t *o, wb_live_t *live, wb_live_t *workers, int fd)
     pb.workers = workers;
     pb.r = &live->r;
     pb.ctl = fd;
-    pb.bufcap = o->size + 1024;
+    pb.bufcap = o->size + 1024 + PUB_HEAD_MAX;
     pb.buf = malloc(pb.bufcap);
     pb.redis.fd = -1;
     t_hard = wb_now() + o->max_time_ns;

@@ -13,6 +13,7 @@
 
 static const char *const report_modes[] = {"echo", "connect", "hold", "fanout"};
 static const char *const report_pubs[] = {"redis", "http", "ws"};
+static const char *const report_peers[] = {"wsfan", "nchan"};
 
 typedef struct report_rates {
     double window; /* seconds */
@@ -129,8 +130,13 @@ report_json(const wb_opts_t *o, const wb_result_t *r, const report_rates_t *x,
         printf(",\"mb_per_s\":%.3f", x->mbps);
     }
     if (o->mode == WB_FANOUT) {
-        printf(",\"pub\":\"%s\",\"pub_rate\":%.1f", report_pubs[o->pub],
-               x->pub_rate);
+        printf(",\"peer\":\"%s\",\"pub\":\"%s\",\"pub_rate\":%.1f",
+               report_peers[o->peer], report_pubs[o->pub], x->pub_rate);
+        /* CLOCK_MONOTONIC instants, for scripts that sample the servers
+         * meanwhile: first and last publish, last delivery. */
+        U("mono_first_pub_ns", r->t_first);
+        U("mono_last_pub_ns", r->t_end);
+        U("mono_last_delivery_ns", r->t_last);
         U("published", r->published);
         U("pub_acks", r->pub_acks);
         U("pub_errors", r->pub_errors);

@@ -71,8 +71,7 @@ worker_open_more(uint64_t now)
 
         query[0] = '\0';
         if (o->channels > 0 && o->mode != WB_ECHO)
-            snprintf(query, sizeof(query), "?ch=%s%ld", o->ch_prefix,
-                     wb_channel_of(o, i));
+            wb_sub_suffix(o, wb_channel_of(o, i), query, sizeof(query));
         c->ready = 0;
         c->id = i;
         c->ch = (int)wb_channel_of(o, i);
@@ -356,7 +355,9 @@ wb_worker_main(const wb_opts_t *o, int idx, wb_live_t *live, wb_live_t *all,
     wk.ctl = fd;
     wk.n = per + (idx < extra);
     wk.first = idx * per + (idx < extra ? idx : extra);
-    wk.welcome = o->mode != WB_ECHO && strcmp(o->targets[0].path, "/echo");
+    /* wsfan's /ws says welcome first; nchan says nothing. */
+    wk.welcome = o->mode != WB_ECHO && o->peer == WB_PEER_WSFAN &&
+                 strcmp(o->targets[0].path, "/echo");
     if (o->count && o->mode == WB_ECHO)
         wk.share = o->count / o->procs + ((uint64_t)idx < o->count % o->procs);
     wk.conns = calloc((size_t)(wk.n ? wk.n : 1), sizeof(wb_conn_t));

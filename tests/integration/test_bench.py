@@ -7,11 +7,19 @@ generator (the full runs are benchmarks, not tests; see bench/).
 - fanout through POST /api/publish from two bench processes over three
   channels, bounded by a message count;
 - echo, plain and with permessage-deflate negotiated, every echo checked;
-- non-loopback targets are refused.
+- non-loopback targets are refused;
+- --peer nchan against two nginx + nchan instances sharing a Redis
+  (bench/peers/nchan.conf.in; skipped where nginx or the module is not
+  installed): subscribers on both get every message published over HTTP
+  to one of them, with nothing lost.
 """
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
+import time
 import unittest
 
 import wsfantest as wt
@@ -102,6 +110,101 @@ class Bench(unittest.TestCase):
                            capture_output=True, text=True, timeout=10)
         self.assertEqual(p.returncode, 1)
         self.assertIn("loopback", p.stderr)
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
+SRCDIR = os.environ.get("WSFAN_SRCDIR") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+@unittest.skipUnless(os.access(NGINX, os.X_OK) and
+                     os.path.exists(NCHAN_MODULE),
+                     "nginx + libnginx-mod-nchan not installed")
+class NchanPeer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = wt.Redis()
+        cls.dir = tempfile.mkdtemp(prefix="wsfan-nchan-")
+        os.chmod(cls.dir, 0o755)  # workers run as nobody under root
+        cls.procs, cls.ports = [], []
+        with open(os.path.join(SRCDIR, "bench", "peers",
+                               "nchan.conf.in")) as f:
+            tpl = f.read()
+        for name in ("a", "b"):
+            prefix = os.path.join(cls.dir, name)
+            os.makedirs(prefix)
+            os.chmod(prefix, 0o755)
+            port = wt.free_port()
+            conf = tpl
+            for k, v in (("PREFIX", prefix), ("PORT", str(port)),
+                         ("WORKERS", "2"), ("NOFILE", "1024"),
+                         ("REDIS", "127.0.0.1:%d" % cls.redis.port),
+                         ("MODE", "nostore"), ("MODULE", NCHAN_MODULE)):
+                conf = conf.replace("@%s@" % k, v)
+            with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+                f.write(conf)
+            log = open(os.path.join(prefix, "stderr.log"), "ab")
+            cls.procs.append(subprocess.Popen(
+                [NGINX, "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
+                 "-g", "daemon off;"], stdin=subprocess.DEVNULL, stdout=log,
+                stderr=log))
+            log.close()
+            cls.ports.append(port)
+        for port in cls.ports:
+            wt.wait_for(lambda: cls._linked(port), 15,
+                        "nchan on %d linked to Redis" % port)
+
+    @staticmethod
+    def _linked(port):
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1) as s:
+                s.sendall(b"GET /status HTTP/1.0\r\n\r\n")
+                data = b""
+                while True:
+                    b = s.recv(4096)
+                    if not b:
+                        break
+                    data += b
+        except OSError:
+            return False
+        return (data.startswith(b"HTTP/1.1 200") and
+                b"redis connected servers: 0" not in data)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            p.terminate()  # nginx's fast shutdown: the workers go too
+        for p in cls.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        cls.redis.cleanup()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_fanout_over_two_instances(self):
+        time.sleep(0.3)
+        rc, r, err = bench("fanout", "--peer", "nchan",
+                           "-u", "ws://127.0.0.1:%d" % self.ports[0],
+                           "-u", "ws://127.0.0.1:%d" % self.ports[1],
+                           "--pub-url", "http://127.0.0.1:%d" % self.ports[0],
+                           "--pub-conns", 1, "-c", 100, "-n", 30, "-r", 30,
+                           "--ch-prefix", "smokenchan")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(r["peer"], "nchan")
+        self.assertEqual(r["pub"], "http")
+        self.assertEqual(r["ready"], 100)
+        self.assertEqual(r["published"], 30)
+        self.assertEqual(r["pub_acks"], 30)
+        self.assertEqual(r["loss"], 0)
+        self.assertEqual(r["bad"], 0)
+        # one publisher connection: nchan keeps its order
+        self.assertEqual(r["reordered"], 0)
+        self.assertEqual(r["deliveries"], 100 * 30)
+        self.assertGreater(r["mono_last_delivery_ns"],
+                           r["mono_first_pub_ns"])
 
 
 if __name__ == "__main__":

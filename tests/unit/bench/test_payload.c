@@ -1,6 +1,7 @@
-/* test_payload.c - the bench's fanout message (built, wrapped the way the
- * server delivers it, parsed back), loss/duplicate/order tracking, the
- * channel arithmetic, and counting Redis replies split anywhere. */
+/* test_payload.c - the bench's fanout message (built, wrapped the way
+ * wsfan delivers it or bare as nchan does, parsed back), loss/duplicate/
+ * order tracking, the channel arithmetic, and counting Redis replies
+ * split anywhere. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -40,6 +41,11 @@ test_fan_round_trip(void **state)
         assert_int_equal(ch, 42);
         assert_int_equal(seq, 1234567);
         assert_int_equal(t, 987654321012ULL);
+        /* nchan delivers the published body itself, no envelope */
+        assert_int_equal(wb_fan_parse((const uint8_t *)data, n, &ch, &seq, &t),
+                         0);
+        assert_int_equal(ch, 42);
+        assert_int_equal(seq, 1234567);
     }
     assert_int_equal(wb_fan_build(data, 10, 1, 2, 3, 100), 0);
     assert_int_equal(wb_fan_parse((const uint8_t *)"{\"op\":\"welcome\"}", 16,
