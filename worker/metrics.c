@@ -108,6 +108,29 @@ metrics_family(wf_buf_t *out, const char *name, const char *type,
 }
 
 
+/* One family with a single unlabelled sample. */
+static void
+metrics_scalar(wf_buf_t *out, const char *name, const char *type,
+               const char *help, uint64_t v)
+{
+    metrics_family(out, name, type, help);
+    wf_buf_printf(out, "%s %llu\n", name, (unsigned long long)v);
+}
+
+
+/* One family with a sample per label value. */
+static void
+metrics_labelled(wf_buf_t *out, const char *name, const char *help,
+                 const char *label, const char *const *values,
+                 const uint64_t *v, int n)
+{
+    metrics_family(out, name, "counter", help);
+    for (int i = 0; i < n; i++)
+        wf_buf_printf(out, "%s{%s=\"%s\"} %llu\n", name, label, values[i],
+                      (unsigned long long)v[i]);
+}
+
+
 void
 wf_metrics_render(wf_buf_t *out)
 {
@@ -127,62 +150,44 @@ wf_metrics_render(wf_buf_t *out)
         up += wf_stats_get(&p->redis_up);
         lat = WF_MAX(lat, wf_stats_get(&p->hb_latency_us));
     }
-    metrics_family(out, "wsfan_workers", "gauge", "Worker processes.");
-    wf_buf_printf(out, "wsfan_workers %llu\n", (unsigned long long)workers);
-    metrics_family(out, "wsfan_connections", "gauge",
-                   "Open client connections (HTTP and WebSocket).");
-    wf_buf_printf(out, "wsfan_connections %llu\n", (unsigned long long)conns);
-    metrics_family(out, "wsfan_subscriptions", "gauge",
-                   "Channel subscriptions of connected clients.");
-    wf_buf_printf(out, "wsfan_subscriptions %llu\n", (unsigned long long)subs);
-    metrics_family(out, "wsfan_channels", "gauge",
-                   "Channels with local subscribers, summed over workers.");
-    wf_buf_printf(out, "wsfan_channels %llu\n", (unsigned long long)chans);
-    metrics_family(out, "wsfan_messages_in_total", "counter",
-                   "Messages received, by source.");
-    for (int i = 0; i < WF_STATS_SRC_COUNT; i++)
-        wf_buf_printf(out, "wsfan_messages_in_total{source=\"%s\"} %llu\n",
-                      metrics_src[i],
-                      (unsigned long long)t.messages_in[i]);
-    metrics_family(out, "wsfan_messages_delivered_total", "counter",
-                   "Messages queued to subscribers.");
-    wf_buf_printf(out, "wsfan_messages_delivered_total %llu\n",
-                  (unsigned long long)t.delivered);
-    metrics_family(out, "wsfan_bytes_out_total", "counter",
-                   "Bytes written to clients.");
-    wf_buf_printf(out, "wsfan_bytes_out_total %llu\n",
-                  (unsigned long long)t.bytes_out);
-    metrics_family(out, "wsfan_slow_consumer_closes_total", "counter",
+    metrics_scalar(out, "wsfan_workers", "gauge", "Worker processes.",
+                   workers);
+    metrics_scalar(out, "wsfan_connections", "gauge",
+                   "Open client connections (HTTP and WebSocket).", conns);
+    metrics_scalar(out, "wsfan_subscriptions", "gauge",
+                   "Channel subscriptions of connected clients.", subs);
+    metrics_scalar(out, "wsfan_channels", "gauge",
+                   "Channels with local subscribers, summed over workers.",
+                   chans);
+    metrics_labelled(out, "wsfan_messages_in_total",
+                     "Messages received, by source.", "source", metrics_src,
+                     t.messages_in, WF_STATS_SRC_COUNT);
+    metrics_scalar(out, "wsfan_messages_delivered_total", "counter",
+                   "Messages queued to subscribers.", t.delivered);
+    metrics_scalar(out, "wsfan_bytes_out_total", "counter",
+                   "Bytes written to clients.", t.bytes_out);
+    metrics_scalar(out, "wsfan_slow_consumer_closes_total", "counter",
                    "Clients closed with 1013 because their send buffer "
-                   "filled.");
-    wf_buf_printf(out, "wsfan_slow_consumer_closes_total %llu\n",
-                  (unsigned long long)t.slow_closes);
-    metrics_family(out, "wsfan_handshakes_total", "counter",
-                   "Successful WebSocket upgrades.");
-    wf_buf_printf(out, "wsfan_handshakes_total %llu\n",
-                  (unsigned long long)t.handshakes);
-    metrics_family(out, "wsfan_handshake_failures_total", "counter",
-                   "Refused WebSocket handshakes, by reason.");
-    for (int i = 0; i < WF_STATS_HS_COUNT; i++)
-        wf_buf_printf(out,
-                      "wsfan_handshake_failures_total{reason=\"%s\"} %llu\n",
-                      metrics_hs[i], (unsigned long long)t.hs_failures[i]);
-    metrics_family(out, "wsfan_redis_up", "gauge",
+                   "filled.",
+                   t.slow_closes);
+    metrics_scalar(out, "wsfan_handshakes_total", "counter",
+                   "Successful WebSocket upgrades.", t.handshakes);
+    metrics_labelled(out, "wsfan_handshake_failures_total",
+                     "Refused WebSocket handshakes, by reason.", "reason",
+                     metrics_hs, t.hs_failures, WF_STATS_HS_COUNT);
+    metrics_scalar(out, "wsfan_redis_up", "gauge",
                    "Workers whose Redis link is healthy, out of "
-                   "wsfan_workers.");
-    wf_buf_printf(out, "wsfan_redis_up %llu\n", (unsigned long long)up);
-    metrics_family(out, "wsfan_redis_reconnects_total", "counter",
-                   "Redis links that went down and reconnected.");
-    wf_buf_printf(out, "wsfan_redis_reconnects_total %llu\n",
-                  (unsigned long long)t.redis_reconnects);
+                   "wsfan_workers.",
+                   up);
+    metrics_scalar(out, "wsfan_redis_reconnects_total", "counter",
+                   "Redis links that went down and reconnected.",
+                   t.redis_reconnects);
     metrics_family(out, "wsfan_redis_heartbeat_seconds", "gauge",
                    "Publish-to-delivery time of the Redis heartbeat (the "
                    "slowest worker's average).");
     wf_buf_printf(out, "wsfan_redis_heartbeat_seconds %.6f\n",
                   (double)lat / 1e6);
-    metrics_family(out, "wsfan_worker_restarts_total", "counter",
-                   "Workers that died and were replaced.");
-    wf_buf_printf(out, "wsfan_worker_restarts_total %llu\n",
-                  (unsigned long long)wf_stats_get(
-                      &mt.all->worker_restarts));
+    metrics_scalar(out, "wsfan_worker_restarts_total", "counter",
+                   "Workers that died and were replaced.",
+                   wf_stats_get(&mt.all->worker_restarts));
 }
