@@ -4,6 +4,7 @@ wsfan_SOURCES = \
 	master/main.c \
 	master/lsn.c master/lsn.h \
 	master/notify.c master/notify.h \
+	master/priv.c master/priv.h \
 	master/rspawn.c master/rspawn.h \
 	master/sup.c master/sup.h
 wsfan_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/master $(LIBEV_CFLAGS)

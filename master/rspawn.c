@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "priv.h"
 #include "rspawn.h"
 #include "sup.h"
 #include "x.h"
@@ -38,6 +39,12 @@
 #define RSPAWN_PKG                                                             \
     "install it: Debian/Ubuntu package redis-server, "                         \
     "Fedora/RHEL package redis"
+
+/* The user the run dir may belong to besides us (the "user" workers and
+ * redis run as), or (uid_t)-1. */
+static uid_t rs_owner = (uid_t)-1;
+static gid_t rs_owner_gid = (gid_t)-1;
+
 
 static struct {
     struct ev_loop *loop; /* NULL: redis-spawn is off */
@@ -81,6 +88,14 @@ rspawn_find_bin(void)
 }
 
 
+void
+wf_rspawn_set_owner(uid_t uid, gid_t gid)
+{
+    rs_owner = uid;
+    rs_owner_gid = gid;
+}
+
+
 int
 wf_rspawn_check_dir(const char *what, const char *dir, int create,
                     char **cause)
@@ -91,6 +106,13 @@ wf_rspawn_check_dir(const char *what, const char *dir, int create,
     if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
         *cause = wf_xasprintf("%s %s: cannot create it: %s", what, dir,
                               strerror(errno));
+        return WF_ECONFIG;
+    }
+    /* Workers and redis run as the configured user: the directory of
+     * their sockets is theirs (the master, root, still uses it). */
+    if (create && rs_owner != (uid_t)-1 && chown(dir, rs_owner, rs_owner_gid) == -1) {
+        *cause = wf_xasprintf("%s %s: cannot give it to uid %lu: %s", what,
+                              dir, (unsigned long)rs_owner, strerror(errno));
         return WF_ECONFIG;
     }
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -106,7 +128,7 @@ wf_rspawn_check_dir(const char *what, const char *dir, int create,
         return WF_ECONFIG;
     }
     close(fd);
-    if (st.st_uid != geteuid()) {
+    if (st.st_uid != geteuid() && st.st_uid != rs_owner) {
         *cause = wf_xasprintf("%s %s is owned by uid %lu, not by us "
                               "(uid %lu): refusing to use it",
                               what, dir, (unsigned long)st.st_uid,
@@ -209,6 +231,11 @@ rspawn_exec(int errfd, pid_t master)
     }
     dup2(2, 1); /* redis logs to stdout: send it to the master's stderr */
     rspawn_close_from(4);
+    if (wf_priv_drop(rs_owner, rs_owner_gid) != 0) {
+        err = errno;
+        (void)!write(3, &err, sizeof(err));
+        _exit(127);
+    }
     execv(rs.bin, argv);
     err = errno;
     (void)!write(3, &err, sizeof(err));

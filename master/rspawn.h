@@ -26,6 +26,10 @@ int wf_rspawn_check(const wf_conf_t *conf, char **cause);
  * first; without, a missing one is fine. what names it in the message
  * ("run-dir", "control-socket directory"). Also used by master/ctlsrv.c.
  * Returns 0 or WF_ECONFIG + *cause (caller frees). */
+/* Workers and redis-server run as uid:gid (the "user" directive): the
+ * run dir is created for them, and redis is started as them. */
+void wf_rspawn_set_owner(uid_t uid, gid_t gid);
+
 int wf_rspawn_check_dir(const char *what, const char *dir, int create,
                         char **cause);
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "lsn.h"
 #include "notify.h"
+#include "priv.h"
 #include "stats.h"
 #include "rspawn.h"
 #include "sup.h"
@@ -298,6 +299,12 @@ sup_spawn(int slot)
         spec.stats = sup.stats;
         spec.stats_me = st;
         wf_log_set_role("worker", slot, sup.gen);
+        if (wf_priv_wanted(sup.conf) &&
+            wf_priv_drop(sup.conf->uid, sup.conf->gid) != 0) {
+            wf_log(WF_LOG_CRIT, "cannot switch to user %s: %s",
+                   sup.conf->user, strerror(errno));
+            _exit(1);
+        }
         exit(wf_worker_main(&spec));
     }
     free(fds);
@@ -796,6 +803,14 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
     /* A missing redis-server or an unsafe run dir fails before anything
      * is bound or written; wf_rspawn_start() below checks again. */
     watchdog = wf_notify_init(); /* before anything is forked */
+    if (conf->user != NULL && conf->user[0] != '\0' && geteuid() != 0)
+        wf_log(WF_LOG_WARNING, "\"user %s\" ignored: the master does not "
+                               "run as root",
+               conf->user);
+    if (wf_priv_wanted(conf)) {
+        wf_log_set_owner(conf->uid, conf->gid);
+        wf_rspawn_set_owner(conf->uid, conf->gid);
+    }
     sup.stats = wf_stats_create();
     if (sup.stats == NULL) {
         wf_log(WF_LOG_EMERG, "cannot map the statistics segment: %s",

@@ -80,6 +80,8 @@ static const conf_dir_t conf_dirs[] = {
      1},
     {"worker-hang-timeout", conf_set_duration, OFF(hang_timeout_ms), 1000,
      HOUR, 1},
+    {"user", conf_set_str, OFF(user), 0, 64, 1},
+    {"group", conf_set_str, OFF(group), 0, 64, 1},
     {"max-connections", conf_set_u32, OFF(max_connections), 1, 10000000, 1},
     {"max-header-size", conf_set_size, OFF(max_header_size), 256, MIB, 1},
     {"max-headers", conf_set_u32, OFF(max_headers), 4, 1000, 1},
@@ -194,6 +196,8 @@ wf_conf_free(wf_conf_t *c)
     conf_free_listens(c);
     conf_free_origins(c);
     free(c->ws_path);
+    free(c->user);
+    free(c->group);
     free(c->redis_url);
     free(c->redis_prefix);
     free(c->run_dir);
@@ -779,6 +783,45 @@ conf_finish_ctl(wf_conf_t *c, char **cause)
 }
 
 
+/* Resolve "user" and "group" to ids (they must exist on this host). */
+static int
+conf_finish_user(wf_conf_t *c, char **cause)
+{
+    struct passwd *pw;
+    struct group *gr;
+
+    if (c->user == NULL || c->user[0] == '\0') {
+        if (c->group != NULL && c->group[0] != '\0') {
+            *cause = wf_xstrdup("\"group\" needs \"user\"");
+            return WF_ECONFIG;
+        }
+        return 0;
+    }
+    pw = getpwnam(c->user);
+    if (pw == NULL) {
+        *cause = wf_xasprintf("user \"%s\": no such user", c->user);
+        return WF_ECONFIG;
+    }
+    c->uid = pw->pw_uid;
+    c->gid = pw->pw_gid;
+    if (c->group != NULL && c->group[0] != '\0') {
+        gr = getgrnam(c->group);
+        if (gr == NULL) {
+            *cause = wf_xasprintf("group \"%s\": no such group", c->group);
+            return WF_ECONFIG;
+        }
+        c->gid = gr->gr_gid;
+    }
+    if (c->uid == 0) {
+        *cause = wf_xasprintf("user \"%s\" is root: leave \"user\" unset "
+                              "instead",
+                              c->user);
+        return WF_ECONFIG;
+    }
+    return 0;
+}
+
+
 int
 wf_conf_finish(wf_conf_t *c, char **cause)
 {
@@ -807,6 +850,8 @@ wf_conf_finish(wf_conf_t *c, char **cause)
         c->listens[0] = l;
         c->nlistens = 1;
     }
+    if (conf_finish_user(c, cause) != 0)
+        return WF_ECONFIG;
     if (conf_finish_spawn(c, cause) != 0)
         return WF_ECONFIG;
     return conf_finish_ctl(c, cause);

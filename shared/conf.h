@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define WF_CONF_DEFAULT_PORT 8080
 #define WF_CONF_MAX_WORKERS 512
@@ -35,6 +36,10 @@ typedef struct wf_conf {
     char *pidfile;   /* NULL: none */
     uint32_t drain_timeout_ms; /* bound on graceful shutdown */
     uint32_t hang_timeout_ms;  /* a worker loop stuck this long is killed */
+    char *user;  /* workers (and redis-spawn) run as this user */
+    char *group; /* and group (default: the user's primary group) */
+    uid_t uid;   /* resolved by wf_conf_finish() when user is set */
+    gid_t gid;
 
     /* HTTP, per worker */
     uint32_t max_connections;

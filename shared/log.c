@@ -20,6 +20,18 @@ static int log_fd = STDERR_FILENO;
 static char *log_path;
 static int log_timestamps;
 static char log_role[48] = "wsfan";
+static uid_t log_uid = (uid_t)-1;
+static gid_t log_gid = (gid_t)-1;
+
+
+void
+wf_log_set_owner(uid_t uid, gid_t gid)
+{
+    log_uid = uid;
+    log_gid = gid;
+    if (log_fd != STDERR_FILENO && log_uid != (uid_t)-1)
+        (void)!fchown(log_fd, log_uid, log_gid);
+}
 
 static const char *const log_names[] = {
     "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug",
@@ -92,6 +104,8 @@ wf_log_open(const char *path)
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd == -1)
         return WF_ESYS;
+    if (log_uid != (uid_t)-1 && geteuid() == 0)
+        (void)!fchown(fd, log_uid, log_gid);
     if (log_fd != STDERR_FILENO)
         close(log_fd);
     log_fd = fd;

@@ -8,6 +8,7 @@
 #define WF_LOG_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include "x.h"
 
@@ -34,6 +35,10 @@ int wf_log_get_level(void);
  * Returns the level or -1. */
 int wf_log_level_parse(const char *name);
 const char *wf_log_level_name(int level);
+
+/* Give log files this owner when (re)opening them, so that workers that
+ * run as another user can reopen them too (SIGUSR1). */
+void wf_log_set_owner(uid_t uid, gid_t gid);
 
 /* Log to path instead of stderr (NULL: back to stderr). Opens in append
  * mode; returns 0 or WF_ESYS. wf_log_reopen() reopens it (SIGUSR1). */

@@ -98,3 +98,4 @@ tests_unit_shared_test_ctlproto_LDADD = $(UNIT_SHARED_LDADD)
 integration_tests += tests/integration/test_notify.py
 integration_tests += tests/integration/test_reload.py
 integration_tests += tests/integration/test_logs.py
+integration_tests += tests/integration/test_user.py
