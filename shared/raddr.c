@@ -39,19 +39,6 @@ raddr_fail(raddr_err_t *e, const char *fmt, ...)
 }
 
 
-static int
-raddr_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-
 /* Percent-decode s[0..n) into a new string in *out. A NUL byte (%00) is
  * refused: AUTH arguments travel as C strings. what names the part in the
  * error. Returns 0 or -1. */
@@ -69,8 +56,8 @@ raddr_decode(const char *s, size_t n, const char *what, char **out,
             d[j++] = s[i];
             continue;
         }
-        hi = i + 2 < n ? raddr_hexval(s[i + 1]) : -1;
-        lo = i + 2 < n ? raddr_hexval(s[i + 2]) : -1;
+        hi = i + 2 < n ? wf_hexval(s[i + 1]) : -1;
+        lo = i + 2 < n ? wf_hexval(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(d);
             return raddr_fail(e, "bad percent-encoding in the %s", what);

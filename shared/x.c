@@ -162,3 +162,16 @@ wf_strncaseeq(const char *a, size_t alen, const char *b, size_t blen)
     }
     return 1;
 }
+
+
+int
+wf_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

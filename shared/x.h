@@ -47,6 +47,9 @@ uint64_t wf_now_ms(void);
 int wf_set_nonblock(int fd);
 int wf_set_cloexec(int fd);
 
+/* The value of a hexadecimal digit, or -1. */
+int wf_hexval(char c);
+
 /* Case-insensitive comparison of ASCII strings of known length. */
 int wf_strncaseeq(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -341,19 +341,6 @@ wf_proto_message(wf_conn_t *c, int opcode, const uint8_t *data, size_t len)
 
 /* ---- the upgrade's query string ---------------------------------------- */
 
-static int
-proto_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-
 /* Walk the ch= values of query, percent-decoded into name; cb(arg, name,
  * len) for each. Returns 0, or WF_EINVAL with *why. */
 static int
@@ -374,8 +361,9 @@ proto_each_ch(const char *query, const char **why,
                 char ch = p[i];
 
                 if (ch == '%' && i + 2 < plen &&
-                    proto_hex(p[i + 1]) >= 0 && proto_hex(p[i + 2]) >= 0) {
-                    ch = (char)(proto_hex(p[i + 1]) * 16 + proto_hex(p[i + 2]));
+                    wf_hexval(p[i + 1]) >= 0 && wf_hexval(p[i + 2]) >= 0) {
+                    ch = (char)(wf_hexval(p[i + 1]) * 16 +
+                                wf_hexval(p[i + 2]));
                     i += 2;
                 } else if (ch == '%') {
                     *why = "bad percent-encoding in ch=";
