@@ -124,6 +124,90 @@ lsn_take(wf_lsnset_t *old, const char *text, int slot)
 }
 
 
+/* Sockets systemd passed (socket activation), not yet matched to a
+ * listen address; -1 once taken. */
+static int *lsn_passed;
+static size_t lsn_npassed;
+
+
+void
+wf_lsn_adopt_passed(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    long n;
+
+    if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+        return;
+    n = atol(fds);
+    if (n > 0 && n < 1024) {
+        lsn_passed = wf_xcalloc((size_t)n, sizeof(int));
+        for (long i = 0; i < n; i++) {
+            lsn_passed[i] = 3 + (int)i;
+            wf_set_cloexec(3 + (int)i);
+            wf_set_nonblock(3 + (int)i);
+        }
+        lsn_npassed = (size_t)n;
+        wf_log(WF_LOG_NOTICE, "socket activation: %ld socket%s passed", n,
+               n == 1 ? "" : "s");
+    }
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+}
+
+
+void
+wf_lsn_passed_done(void)
+{
+    for (size_t i = 0; i < lsn_npassed; i++) {
+        if (lsn_passed[i] != -1) {
+            wf_log(WF_LOG_WARNING, "socket activation: fd %d matches no "
+                                   "listen address; closing it",
+                   lsn_passed[i]);
+            close(lsn_passed[i]);
+        }
+    }
+    free(lsn_passed);
+    lsn_passed = NULL;
+    lsn_npassed = 0;
+}
+
+
+/* A passed socket listening on l's address, taken out of the list, or
+ * -1. */
+static int
+lsn_take_passed(const wf_listen_t *l)
+{
+    for (size_t i = 0; i < lsn_npassed; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd = lsn_passed[i], same = 0;
+
+        if (fd == -1 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+            ss.ss_family != l->addr.ss_family)
+            continue;
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const void *)&ss;
+            const struct sockaddr_in *b = (const void *)&l->addr;
+
+            same = a->sin_port == b->sin_port &&
+                   a->sin_addr.s_addr == b->sin_addr.s_addr;
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const void *)&ss;
+            const struct sockaddr_in6 *b = (const void *)&l->addr;
+
+            same = a->sin6_port == b->sin6_port &&
+                   memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
+        }
+        if (same) {
+            lsn_passed[i] = -1;
+            return fd;
+        }
+    }
+    return -1;
+}
+
+
 int
 wf_lsn_open(wf_lsnset_t *set, const wf_conf_t *conf, wf_lsnset_t *old,
             char **cause)
@@ -134,6 +218,20 @@ wf_lsn_open(wf_lsnset_t *set, const wf_conf_t *conf, wf_lsnset_t *old,
 
     set->v = wf_xcalloc(conf->nlistens * (size_t)slots, sizeof(*set->v));
     for (size_t i = 0; i < conf->nlistens; i++) {
+        /* A socket systemd passed for this address (now, or at startup
+         * and kept since) is shared by all workers: it was not made with
+         * SO_REUSEPORT, so no per-worker sockets can join it. */
+        int shared = lsn_take(old, conf->listens[i].text, -1);
+
+        if (shared == -1)
+            shared = lsn_take_passed(&conf->listens[i]);
+        if (shared != -1) {
+            set->v[n].fd = shared;
+            set->v[n].slot = -1;
+            set->v[n].text = wf_xstrdup(conf->listens[i].text);
+            n++;
+            continue;
+        }
         for (int s = 0; s < slots; s++) {
             const wf_listen_t *l = &conf->listens[i];
             int slot = per ? s : -1;

@@ -37,6 +37,13 @@ int wf_lsn_open(wf_lsnset_t *set, const wf_conf_t *conf, wf_lsnset_t *old,
 /* The fds slot accepts on, in *fds (caller frees); returns the count. */
 size_t wf_lsn_for_slot(const wf_lsnset_t *set, int slot, int **fds);
 
+/* Socket activation: take the sockets systemd passed (LISTEN_FDS, when
+ * LISTEN_PID is ours) for wf_lsn_open() to match with listen addresses by
+ * their bound address; each is shared by all workers. Call once, before
+ * the first wf_lsn_open(); wf_lsn_passed_done() closes the unmatched. */
+void wf_lsn_adopt_passed(void);
+void wf_lsn_passed_done(void);
+
 /* Close every socket and empty the set. */
 void wf_lsn_close(wf_lsnset_t *set);
 

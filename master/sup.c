@@ -817,12 +817,14 @@ wf_sup_run(wf_conf_t *conf, const char *path, char *const *sets,
                strerror(errno));
         return 1;
     }
+    wf_lsn_adopt_passed();
     if (wf_rspawn_check(conf, &cause) != 0 ||
         wf_lsn_open(&sup.lsn, conf, NULL, &cause) != 0) {
         wf_log(WF_LOG_EMERG, "%s", cause);
         free(cause);
         return 1;
     }
+    wf_lsn_passed_done();
     /* The control socket after the ports, so that a port in use is
      * reported as such; before anything is forked. */
     if (wf_ctlsrv_open(sup.loop, conf, &cause) != 0) {

@@ -99,3 +99,4 @@ integration_tests += tests/integration/test_notify.py
 integration_tests += tests/integration/test_reload.py
 integration_tests += tests/integration/test_logs.py
 integration_tests += tests/integration/test_user.py
+integration_tests += tests/integration/test_activation.py
