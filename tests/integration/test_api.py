@@ -41,17 +41,8 @@ class Subscriber:
         return json.loads(data)
 
 
-class PublishApi(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = wt.Wsfan(workers=2, extra="max-message-size 1k\n").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.d.stop() == 0
-        finally:
-            cls.d.cleanup()
+class PublishApi(wt.DaemonCase):
+    DAEMON = dict(workers=2, extra="max-message-size 1k\n")
 
     def test_publish_reaches_subscribers(self):
         subs = [Subscriber(self.d.port, "news") for _ in range(6)]

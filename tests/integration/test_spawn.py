@@ -54,19 +54,10 @@ def ws_json(ws):
     return json.loads(payload)
 
 
-class Spawned(unittest.TestCase):
+class Spawned(wt.DaemonCase):
     """One daemon with a spawned redis-server, left running."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.d = wt.Wsfan(workers=2, redis="spawn").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.d.stop() == 0
-        finally:
-            cls.d.cleanup()
+    DAEMON = dict(workers=2, redis="spawn")
 
     def test_healthz_redis_up(self):
         st, body = wt.wait_for(lambda: healthz(self.d), 5, "/healthz")

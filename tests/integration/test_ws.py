@@ -20,20 +20,11 @@ except ImportError:  # a failure, not a skip: install python3-websockets
 SIZES = (0, 1, 125, 126, 127, 65535, 65536, 1 << 20)
 
 
-class Echo(unittest.TestCase):
+class Echo(wt.DaemonCase):
     """Echo round trips with a real client library."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.d = wt.Wsfan(workers=2, extra="echo on\ncompression on\n"
-                                           "max-message-size 2m\n").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.d.stop() == 0
-        finally:
-            cls.d.cleanup()
+    DAEMON = dict(workers=2, extra="echo on\ncompression on\n"
+                                "max-message-size 2m\n")
 
     def run_client(self, compression):
         self.assertIsNotNone(websockets, "python3-websockets is missing")
@@ -102,22 +93,13 @@ class Echo(unittest.TestCase):
         asyncio.run(asyncio.wait_for(main(), 60))
 
 
-class Rules(unittest.TestCase):
+class Rules(wt.DaemonCase):
     """RFC 6455 rules with a raw client."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.d = wt.Wsfan(workers=1, extra="echo on\nmax-message-size 64k\n"
-                                           "ping-interval 1s\n"
-                                           "pong-timeout 1s\n"
-                                           "send-buffer-limit 64k\n").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            assert cls.d.stop() == 0
-        finally:
-            cls.d.cleanup()
+    DAEMON = dict(workers=1, extra="echo on\nmax-message-size 64k\n"
+                                "ping-interval 1s\n"
+                                "pong-timeout 1s\n"
+                                "send-buffer-limit 64k\n")
 
     def ws(self, **kw):
         c = wt.RawWs(self.d.port, **kw)

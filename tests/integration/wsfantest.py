@@ -379,6 +379,25 @@ class Wsfan:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class DaemonCase(unittest.TestCase):
+    """A test class sharing one daemon: set DAEMON to the Wsfan keyword
+    arguments; the daemon is started before the first test, and must exit
+    0 after the last."""
+
+    DAEMON = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Wsfan(**cls.DAEMON).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            assert cls.d.stop() == 0
+        finally:
+            cls.d.cleanup()
+
+
 def run_wsfan(args, timeout=10):
     """Run the wsfan binary to completion; returns CompletedProcess."""
     return subprocess.run([WSFAN_BIN] + list(args), capture_output=True,
