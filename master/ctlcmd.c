@@ -298,46 +298,55 @@ wf_ctlcmd_workers(wf_buf_t *out)
 }
 
 
-/* Workers keep their channel registries to themselves; the segment has
- * only each worker's channel count. Say so rather than invent a ranking. */
+/* The merged ranking (master/chanrank.c) and each worker's count. */
 void
-wf_ctlcmd_channels(wf_buf_t *out, int64_t top)
+wf_ctlcmd_channels(wf_buf_t *out, int64_t top, const wf_chantop_ent_t *v,
+                   size_t n, const wf_chanrank_info_t *info)
 {
     wf_sup_state_t s;
     wf_sup_winfo_t *wv;
     wf_ctlproto_w_t w;
-    size_t n = wf_sup_workers(&wv);
-    uint64_t chans = 0;
+    size_t nw = wf_sup_workers(&wv);
 
     wf_sup_state(&s);
     ctlcmd_begin(&w, out, &s);
-    wf_ctlproto_w_bool(&w, "available", 0);
-    wf_ctlproto_w_str(&w, "reason",
-                      "per-channel subscriber counts are not collected yet; "
-                      "workers report only how many channels each holds");
-    if (top >= 0)
-        wf_ctlproto_w_i64(&w, "top", top);
-    else
-        wf_ctlproto_w_null(&w, "top");
+    wf_ctlproto_w_i64(&w, "top", top);
+    wf_ctlproto_w_bool(&w, "complete", info->complete);
+    wf_ctlproto_w_u64(&w, "workers_asked", info->asked);
+    wf_ctlproto_w_u64(&w, "workers_answered", info->answered);
+    wf_ctlproto_w_u64(&w, "channels_per_worker_sum", info->channels_sum);
     wf_ctlproto_w_arr(&w, "channels");
+    for (size_t i = 0; i < n; i++) {
+        char name[256];
+
+        memcpy(name, v[i].name, v[i].len);
+        name[v[i].len] = '\0';
+        wf_ctlproto_w_obj(&w, NULL);
+        wf_ctlproto_w_str(&w, "channel", name);
+        wf_ctlproto_w_u64(&w, "subscribers", v[i].subs);
+        wf_ctlproto_w_bool(&w, "exact", v[i].slack == 0);
+        if (v[i].slack == UINT64_MAX)
+            wf_ctlproto_w_null(&w, "at_most");
+        else
+            wf_ctlproto_w_u64(&w, "at_most", v[i].subs + v[i].slack);
+        wf_ctlproto_w_close(&w);
+    }
     wf_ctlproto_w_close(&w);
     wf_ctlproto_w_arr(&w, "workers");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nw; i++) {
         const wf_stats_proc_t *st = wv[i].st;
-        uint64_t c = st ? wf_stats_get(&st->channels) : 0;
 
-        chans += c;
         wf_ctlproto_w_obj(&w, NULL);
         wf_ctlproto_w_u64(&w, "pid", (uint64_t)wv[i].pid);
         wf_ctlproto_w_u64(&w, "slot", (uint64_t)wv[i].slot);
         wf_ctlproto_w_u64(&w, "generation", wv[i].gen);
-        wf_ctlproto_w_u64(&w, "channels", c);
+        wf_ctlproto_w_u64(&w, "channels",
+                          st ? wf_stats_get(&st->channels) : 0);
         wf_ctlproto_w_u64(&w, "subscriptions",
                           st ? wf_stats_get(&st->subscriptions) : 0);
         wf_ctlproto_w_close(&w);
     }
     wf_ctlproto_w_close(&w);
-    wf_ctlproto_w_u64(&w, "channels_per_worker_sum", chans);
     wf_ctlproto_w_end(&w);
     free(wv);
 }

@@ -10,13 +10,17 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "chanrank.h"
 
 /* Each appends one complete response line to out. */
 void wf_ctlcmd_status(wf_buf_t *out);
 void wf_ctlcmd_stats(wf_buf_t *out);
 void wf_ctlcmd_workers(wf_buf_t *out);
-void wf_ctlcmd_channels(wf_buf_t *out, int64_t top);
 void wf_ctlcmd_config(wf_buf_t *out);
+
+/* channels: the merged ranking v[0..n) of the top channels. */
+void wf_ctlcmd_channels(wf_buf_t *out, int64_t top, const wf_chantop_ent_t *v,
+                        size_t n, const wf_chanrank_info_t *info);
 
 /* reload, once generation gen serves (err NULL) or did not in time. */
 void wf_ctlcmd_reloaded(wf_buf_t *out, unsigned gen, const char *err);

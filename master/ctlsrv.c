@@ -18,6 +18,7 @@
 
 #include <ev.h>
 
+#include "chanrank.h"
 #include "conf.h"
 #include "ctlcmd.h"
 #include "ctlproto.h"
@@ -42,6 +43,8 @@ typedef struct ctl_client {
     int waiting; /* reload: answers when wait_gen serves */
     unsigned wait_gen;
     int stop_after; /* stop: shut down once the answer is written */
+    uint32_t rank_id; /* channels: the ranking it waits for, or 0 */
+    int64_t top;
 } ctl_client_t;
 
 static struct {
@@ -260,6 +263,7 @@ ctlsrv_free(ctl_client_t *c)
         ev_io_stop(cs.loop, &c->io);
         ev_timer_stop(cs.loop, &c->tmo);
     }
+    wf_chanrank_cancel(c->rank_id);
     close(c->io.fd);
     wf_buf_free(&c->in);
     wf_buf_free(&c->out);
@@ -402,6 +406,38 @@ ctlsrv_reload(ctl_client_t *c)
 }
 
 
+/* Is c's answer still to come (a reload, a channel ranking)? */
+static int
+ctlsrv_awaits(const ctl_client_t *c)
+{
+    return c->waiting || c->rank_id != 0;
+}
+
+
+/* The workers' answers to "channels" are in: answer the client. */
+static void
+ctlsrv_on_ranked(void *arg, const wf_chantop_ent_t *v, size_t n,
+                 const wf_chanrank_info_t *info)
+{
+    ctl_client_t *c = arg;
+
+    c->rank_id = 0;
+    wf_ctlcmd_channels(&c->out, c->top, v, n, info);
+    ctlsrv_flush(c);
+}
+
+
+static void
+ctlsrv_channels(ctl_client_t *c, int64_t top)
+{
+    c->top = top >= 0 ? top : WF_CTLPROTO_TOP_DEFAULT;
+    if (wf_chanrank_start(cs.loop, (size_t)c->top, ctlsrv_on_ranked, c,
+                          &c->rank_id) != 0)
+        ctlsrv_reply_error(c, "busy", "too many channel rankings at once; "
+                                      "try again");
+}
+
+
 static void
 ctlsrv_request(ctl_client_t *c, const char *line, size_t n)
 {
@@ -447,8 +483,8 @@ ctlsrv_request(ctl_client_t *c, const char *line, size_t n)
         wf_ctlcmd_workers(&c->out);
         break;
     case WF_CTLPROTO_CHANNELS:
-        wf_ctlcmd_channels(&c->out, req.top);
-        break;
+        ctlsrv_channels(c, req.top);
+        return;
     case WF_CTLPROTO_CONFIG:
         wf_ctlcmd_config(&c->out);
         break;
@@ -505,12 +541,12 @@ ctlsrv_on_io(struct ev_loop *loop, ev_io *io, int revents)
     r = read(io->fd, p, WF_CTLPROTO_MAX_REQUEST);
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
-    if (r == 0 && c->waiting) { /* half-closed: still wants the answer */
+    if (r == 0 && ctlsrv_awaits(c)) { /* half-closed: still wants the answer */
         ev_io_stop(loop, io);
         return;
     }
     if (r <= 0) { /* gone (a reload waiter that gave up), or done sending */
-        if (c->waiting || wf_buf_avail(&c->in) == 0) {
+        if (ctlsrv_awaits(c) || wf_buf_avail(&c->in) == 0) {
             ctlsrv_free(c);
             return;
         }
@@ -518,7 +554,7 @@ ctlsrv_on_io(struct ev_loop *loop, ev_io *io, int revents)
         ctlsrv_request(c, wf_buf_head(&c->in), wf_buf_avail(&c->in));
         return;
     }
-    if (c->waiting) /* nothing more is expected: ignore it */
+    if (ctlsrv_awaits(c)) /* nothing more is expected: ignore it */
         return;
     wf_buf_commit(&c->in, (size_t)r);
     nl = memchr(wf_buf_head(&c->in), '\n', wf_buf_avail(&c->in));

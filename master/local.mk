@@ -2,6 +2,7 @@
 sbin_PROGRAMS += wsfan
 wsfan_SOURCES = \
 	master/main.c \
+	master/chanrank.c master/chanrank.h \
 	master/lsn.c master/lsn.h \
 	master/notify.c master/notify.h \
 	master/priv.c master/priv.h \

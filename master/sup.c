@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "chanrank.h"
 #include "ctlsrv.h"
 #include "err.h"
 #include "ipc.h"
@@ -206,6 +207,10 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 {
     sup_worker_t *w = arg;
 
+    if (type == WF_IPC_CHANTOP_PART) {
+        wf_chanrank_part(w->pid, payload, len);
+        return;
+    }
     if (type == WF_IPC_READY && w->state == SW_STARTING) {
         w->state = SW_READY;
         w->ready_ms = wf_now_ms();
@@ -226,6 +231,17 @@ sup_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
             sup_reload_done(NULL);
         }
     }
+}
+
+
+int
+wf_sup_send(pid_t pid, unsigned type, const void *payload, size_t len)
+{
+    sup_worker_t *w = sup_find(pid);
+
+    if (w == NULL || w->ipc_fd == -1)
+        return WF_ENOTFOUND;
+    return wf_ipc_send(w->ipc_fd, type, payload, len);
 }
 
 

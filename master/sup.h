@@ -56,6 +56,10 @@ void wf_sup_state(wf_sup_state_t *out);
  * caller-freed array *out; returns how many. */
 size_t wf_sup_workers(wf_sup_winfo_t **out);
 
+/* Send one IPC message (shared/ipc.h) to the live worker pid. Returns 0,
+ * WF_ENOTFOUND when it is gone, or what wf_ipc_send() returned. */
+int wf_sup_send(pid_t pid, unsigned type, const void *payload, size_t len);
+
 /* A reload's outcome: err is NULL once generation gen is all READY (the
  * older workers were told to stop), else why the wait ended without that
  * (not ready in time, a drain, a shutdown). Called from the loop. */

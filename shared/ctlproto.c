@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chantop.h"
 #include "ctlproto.h"
 #include "err.h"
 #include "json.h"
@@ -15,7 +16,7 @@
 #define CTLPROTO_NAME_MAX 32 /* longest command name we decode */
 #define CTLPROTO_KEY_MAX 64  /* longest key in a wf_ctlproto_get() path */
 #define CTLPROTO_MAX_TIMEOUT_MS (24ull * 3600 * 1000)
-#define CTLPROTO_MAX_TOP 1000000
+#define CTLPROTO_MAX_TOP WF_CHANTOP_MAX
 
 static const char *const ctlproto_names[WF_CTLPROTO_NCMDS] = {
     [WF_CTLPROTO_STATUS] = "status",     [WF_CTLPROTO_STATS] = "stats",

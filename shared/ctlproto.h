@@ -20,6 +20,7 @@
 #define WF_CTLPROTO_MAX_REQUEST 4096         /* bytes, newline included */
 #define WF_CTLPROTO_MAX_RESPONSE (16u << 20) /* what wsfanctl accepts */
 #define WF_CTLPROTO_MAX_DEPTH 16             /* nesting in either way */
+#define WF_CTLPROTO_TOP_DEFAULT 100          /* channels without "top" */
 
 enum wf_ctlproto_cmd {
     WF_CTLPROTO_STATUS,
@@ -37,7 +38,8 @@ enum wf_ctlproto_cmd {
 typedef struct wf_ctlproto_req {
     int cmd;            /* enum wf_ctlproto_cmd */
     int64_t timeout_ms; /* drain: -1 means the configured drain-timeout */
-    int64_t top;        /* channels: how many; -1 means all */
+    int64_t top;        /* channels: how many (1..WF_CHANTOP_MAX); -1: the
+                           default, WF_CTLPROTO_TOP_DEFAULT */
 } wf_ctlproto_req_t;
 
 #define WF_CTLPROTO_REQ_INIT                                                   \

@@ -23,6 +23,9 @@ enum wf_ipc_type {
                          optional payload: a uint32_t (host order), the
                          milliseconds over which to spread the 1001 closes
                          (wsfanctl drain) */
+    WF_IPC_CHANTOP = 3,      /* master -> worker: list your busiest
+                                channels (shared/chantop.h) */
+    WF_IPC_CHANTOP_PART = 4, /* worker -> master: part of that list */
 };
 
 typedef struct wf_ipc_hdr {

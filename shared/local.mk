@@ -2,6 +2,7 @@
 noinst_LIBRARIES += shared/libwfshared.a
 shared_libwfshared_a_SOURCES = \
 	shared/buf.c shared/buf.h \
+	shared/chantop.c shared/chantop.h \
 	shared/conf.c shared/conf.h shared/conf_read.c shared/conf_val.c \
 	shared/ctlproto.c shared/ctlproto.h \
 	shared/err.c shared/err.h \

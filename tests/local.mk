@@ -13,6 +13,7 @@ unit_tests = \
 	tests/unit/shared/test_json \
 	tests/unit/shared/test_tq \
 	tests/unit/shared/test_utf8 \
+	tests/unit/worker/test_chan \
 	tests/unit/worker/test_http \
 	tests/unit/worker/test_hs \
 	tests/unit/worker/test_pmd \
@@ -29,6 +30,8 @@ tests_unit_shared_test_tq_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shared_test_tq_LDADD = $(UNIT_SHARED_LDADD)
 tests_unit_shared_test_utf8_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shared_test_utf8_LDADD = $(UNIT_SHARED_LDADD)
+tests_unit_worker_test_chan_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
+tests_unit_worker_test_chan_LDADD = $(UNIT_WORKER_LDADD)
 tests_unit_worker_test_wsf_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
 tests_unit_worker_test_wsf_LDADD = $(UNIT_WORKER_LDADD)
 tests_unit_worker_test_http_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
@@ -100,3 +103,9 @@ integration_tests += tests/integration/test_reload.py
 integration_tests += tests/integration/test_logs.py
 integration_tests += tests/integration/test_user.py
 integration_tests += tests/integration/test_activation.py
+
+# channels --top: one worker's list over IPC and the merge of several.
+check_PROGRAMS += tests/unit/shared/test_chantop
+TESTS += tests/unit/shared/test_chantop
+tests_unit_shared_test_chantop_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_shared_test_chantop_LDADD = $(UNIT_SHARED_LDADD)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "chantop.h"
 #include "err.h"
 #include "hash.h"
 #include "x.h"
@@ -415,6 +416,77 @@ wf_chan_each(void (*cb)(const wf_chan_t *, void *), void *arg)
         for (wf_chan_t *ch = reg.buckets[i]; ch != NULL; ch = ch->hnext)
             if (ch->nsubs > 0)
                 cb(ch, arg);
+}
+
+
+/* wf_chan_top(): a min-heap of the k busiest so far, ordered by
+ * subscribers; a channel beating the root replaces it. */
+static void
+chan_heap_down(wf_chantop_ent_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        wf_chantop_ent_t t;
+
+        if (l < n && h[l].subs < h[m].subs)
+            m = l;
+        if (l + 1 < n && h[l + 1].subs < h[m].subs)
+            m = l + 1;
+        if (m == i)
+            return;
+        t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+
+static void
+chan_heap_up(wf_chantop_ent_t *h, size_t i)
+{
+    while (i > 0 && h[(i - 1) / 2].subs > h[i].subs) {
+        wf_chantop_ent_t t = h[i];
+
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+
+size_t
+wf_chan_top(wf_chantop_ent_t *out, size_t k)
+{
+    size_t n = 0;
+
+    if (k == 0)
+        return 0;
+    for (size_t i = 0; i < reg.nbuckets; i++) {
+        for (wf_chan_t *ch = reg.buckets[i]; ch != NULL; ch = ch->hnext) {
+            wf_chantop_ent_t e = {ch->name, ch->len, ch->nsubs, 0};
+
+            if (ch->nsubs == 0)
+                continue;
+            if (n < k) {
+                out[n] = e;
+                chan_heap_up(out, n++);
+            } else if (e.subs > out[0].subs) {
+                out[0] = e;
+                chan_heap_down(out, n, 0);
+            }
+        }
+    }
+    /* Heap sort in place: popping the minimum to the end leaves the
+     * array busiest first. */
+    for (size_t m = n; m > 1; m--) {
+        wf_chantop_ent_t t = out[0];
+
+        out[0] = out[m - 1];
+        out[m - 1] = t;
+        chan_heap_down(out, m - 1, 0);
+    }
+    return n;
 }
 
 

@@ -106,7 +106,13 @@ void wf_chan_confirm(const char *name, size_t len, uint32_t seq);
  * nobody wants are freed) and every wanted one is dirty again. */
 void wf_chan_remote_lost(void);
 
-/* Call cb for each channel with subscribers, e.g. for "channels --top". */
+/* Call cb for each channel with subscribers. */
 void wf_chan_each(void (*cb)(const wf_chan_t *ch, void *arg), void *arg);
+
+/* The k channels with the most local subscribers, busiest first, into
+ * out[0..k) (names point into the registry: use them before it changes).
+ * Returns how many (at most k and wf_chan_count()). O(channels log k). */
+struct wf_chantop_ent;
+size_t wf_chan_top(struct wf_chantop_ent *out, size_t k);
 
 #endif

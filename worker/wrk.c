@@ -28,6 +28,7 @@
 #include "proto.h"
 #include "rsub.h"
 #include "err.h"
+#include "chantop.h"
 #include "ipc.h"
 #include "log.h"
 #include "route.h"
@@ -206,11 +207,35 @@ wrk_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 }
 
 
+/* wsfanctl channels: the master asks for our busiest channels. */
+static void
+wrk_chantop(const char *payload, size_t len)
+{
+    wf_chantop_req_t req;
+    wf_chantop_ent_t *v;
+    size_t n;
+
+    if (len != sizeof(req))
+        return;
+    memcpy(&req, payload, sizeof(req));
+    if (req.k > WF_CHANTOP_MAX)
+        req.k = WF_CHANTOP_MAX;
+    v = wf_xcalloc((size_t)req.k + 1, sizeof(*v));
+    n = wf_chan_top(v, req.k);
+    if (wf_chantop_send(wrk.spec->ipc_fd, req.id, v, n, wf_chan_count()) != 0)
+        wf_log(WF_LOG_WARNING, "channels: cannot answer the master: %s",
+               strerror(errno));
+    free(v);
+}
+
+
 static void
 wrk_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 {
     uint32_t ms = 0;
 
+    if (type == WF_IPC_CHANTOP)
+        wrk_chantop(payload, len);
     if (type != WF_IPC_STOP)
         return;
     if (len == sizeof(ms))

@@ -259,37 +259,55 @@ show_stats(const char *r, size_t n)
 }
 
 
+/* channels: the ranking, then how far it can be trusted. A count that is
+ * only a lower bound (a worker listed only its busiest channels) shows
+ * the most it can be ("12..15"). */
 static int
 show_channels(const char *r, size_t n)
 {
-    ctl_tab_t t = {NULL, 0, 5, 0x1f}; /* all numbers */
+    ctl_tab_t t = {NULL, 0, 3, 0x5}; /* RANK and SUBSCRIBERS are numbers */
     wf_ctlproto_val_t arr, e;
-    size_t pos = 0;
+    size_t pos = 0, rows = 0;
+    long long asked = GETI(r, n, "workers_asked");
+    long long answered = GETI(r, n, "workers_answered");
 
-    if (wf_ctlproto_get_bool(r, n, "available", 0) == 0) {
-        char *why = wf_ctlproto_get_str(r, n, "reason");
-
-        printf("channels by subscribers: not available (%s)\n\n",
-               why ? why : "this master does not report them");
-        free(why);
-    }
-    /* Only the per-worker counts (this master has no per-channel data). */
-    tab_add(&t, "PID");
-    tab_add(&t, "SLOT");
-    tab_add(&t, "GEN");
-    tab_add(&t, "CHANNELS");
-    tab_add(&t, "SUBSCRIPTIONS");
-    if (wf_ctlproto_get(r, n, "workers", &arr) == 0 &&
+    tab_add(&t, "RANK");
+    tab_add(&t, "CHANNEL");
+    tab_add(&t, "SUBSCRIBERS");
+    if (wf_ctlproto_get(r, n, "channels", &arr) == 0 &&
         arr.type == WF_JSON_ARRAY) {
         while (wf_ctlproto_arr_next(arr.p, arr.n, &pos, &e)) {
-            tab_add(&t, "%lld", GETI(e.p, e.n, "pid"));
-            tab_add(&t, "%lld", GETI(e.p, e.n, "slot"));
-            tab_add(&t, "%lld", GETI(e.p, e.n, "generation"));
-            tab_add(&t, "%lld", GETI(e.p, e.n, "channels"));
-            tab_add(&t, "%lld", GETI(e.p, e.n, "subscriptions"));
+            char *name = wf_ctlproto_get_str(e.p, e.n, "channel");
+            long long subs = GETI(e.p, e.n, "subscribers");
+            long long most = GETI(e.p, e.n, "at_most");
+
+            tab_add(&t, "%zu", ++rows);
+            tab_add(&t, "%s", name ? name : "?");
+            if (wf_ctlproto_get_bool(e.p, e.n, "exact", 1))
+                tab_add(&t, "%lld", subs);
+            else if (most >= 0)
+                tab_add(&t, "%lld..%lld", subs, most);
+            else
+                tab_add(&t, "%lld or more", subs);
+            free(name);
         }
     }
-    tab_print(&t);
+    if (rows == 0) {
+        free(t.cell[0]);
+        free(t.cell[1]);
+        free(t.cell[2]);
+        free(t.cell);
+        printf("no channel has subscribers\n");
+    } else {
+        tab_print(&t);
+    }
+    if (answered < asked)
+        printf("\n%lld of %lld workers did not answer in time: their "
+               "subscribers are not counted\n",
+               asked - answered, asked);
+    else if (!wf_ctlproto_get_bool(r, n, "complete", 1))
+        printf("\nsome workers hold more channels than they list: a count "
+               "shown as a range is at least its first number\n");
     return 0;
 }
 

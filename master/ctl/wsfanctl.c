@@ -61,7 +61,7 @@ usage(FILE *f)
             "  drain [--timeout DUR]   stop accepting, close clients (1001) "
             "within DUR\n"
             "  stop                    graceful shutdown\n"
-            "  channels [--top N]      channels by subscribers\n"
+            "  channels [--top N]      the N busiest channels (100)\n"
             "  config                  effective configuration, secrets "
             "redacted\n"
             "\n"

@@ -205,18 +205,59 @@ class Commands(unittest.TestCase):
             self.assertIn(" ready ", ln)
             self.assertIn(" ago ", ln)
 
-    def test_channels_says_not_available(self):
-        r = self.d.ctl("--json", "channels", "--top", "5")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        a = js(r)
-        self.assertEqual((a["available"], a["channels"], a["top"]),
-                         (False, [], 5))
-        self.assertIn("not collected", a["reason"])
-        self.assertEqual(len(a["workers"]), 2)
+    def test_channels_ranks_over_all_workers(self):
+        # 24 + 12 + 5 subscribers of three channels, spread by the kernel
+        # over both workers, plus one connection on all three.
+        want = {"rank-hot": 24, "rank-warm": 12, "rank-cool": 5}
+        conns = [subscriber(self.d.port, ch)
+                 for ch, n in want.items() for _ in range(n - 1)]
+        multi = subscriber(self.d.port, "rank-hot")
+        try:
+            for i, ch in enumerate(("rank-warm", "rank-cool")):
+                multi.send(0x1, json.dumps({"op": "sub", "ch": ch,
+                                            "id": i + 1}).encode())
+                op, data = multi.recv_message()
+                self.assertEqual(json.loads(data),
+                                 {"id": i + 1, "ok": True})
+            # The workers publish their counts every 250 ms.
+            wt.wait_for(lambda: sum(w["subscriptions"] for w in
+                                    self.stats()["workers"]) == 41, 5,
+                        "41 subscriptions in stats")
+            pids = {w["pid"] for w in self.stats()["workers"]
+                    if w["subscriptions"] > 0}
+            self.assertEqual(len(pids), 2, "the kernel put every "
+                             "connection on one worker")
+            r = self.d.ctl("--json", "channels", "--top", "3")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            a = js(r)
+            self.assertEqual(
+                [(c["channel"], c["subscribers"], c["exact"])
+                 for c in a["channels"]],
+                [(ch, n, True) for ch, n in want.items()])
+            self.assertEqual((a["top"], a["complete"], a["workers_asked"],
+                              a["workers_answered"]), (3, True, 2, 2))
+            # Both workers hold rank-hot: the per-worker sum counts it twice.
+            self.assertGreaterEqual(a["channels_per_worker_sum"], 4)
+            r = self.d.ctl("channels", "--top", "2")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"^RANK +CHANNEL +SUBSCRIBERS\n"
+                                       r" +1 +rank-hot +24\n"
+                                       r" +2 +rank-warm +12\n$")
+            # Without --top: the default 100, here every channel.
+            a = js(self.d.ctl("--json", "channels"))
+            self.assertEqual(a["top"], 100)
+            self.assertEqual({c["channel"] for c in a["channels"]},
+                             set(want))
+        finally:
+            for ws in conns + [multi]:
+                ws.close()
+        wt.wait_for(lambda: not js(self.d.ctl("--json", "channels"))
+                    ["channels"], 5, "channels gone")
         r = self.d.ctl("channels")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("not available", r.stdout)
-        self.assertIn("CHANNELS", r.stdout)
+        self.assertEqual(r.stdout, "no channel has subscribers\n")
+        r = self.d.ctl("channels", "--top", "1001")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("1000", r.stderr)
 
     def test_config_redacts_secrets(self):
         r = self.d.ctl("config")
