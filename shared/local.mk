@@ -11,6 +11,7 @@ shared_libwfshared_a_SOURCES = \
 	shared/json.c shared/json.h \
 	shared/log.c shared/log.h \
 	shared/msg.c shared/msg.h \
+	shared/pool.c shared/pool.h \
 	shared/stats.c shared/stats.h \
 	shared/tq.c shared/tq.h \
 	shared/utf8.c shared/utf8.h \

@@ -10,6 +10,7 @@
 #include "chantop.h"
 #include "err.h"
 #include "hash.h"
+#include "pool.h"
 #include "x.h"
 
 #define CHAN_MIN_BUCKETS 64
@@ -39,6 +40,7 @@ static struct {
     wf_chan_t *dirty;
     void (*wake)(void);
     int walking; /* no shrinking while the table is being walked */
+    wf_pool_t pool; /* of wf_sub_t */
 } reg;
 
 
@@ -46,6 +48,7 @@ void
 wf_chan_init(void (*wake)(void))
 {
     memset(&reg, 0, sizeof(reg));
+    reg.pool = (wf_pool_t)WF_POOL_INIT(wf_sub_t);
     wf_hash_key_random(&reg.key);
     reg.nbuckets = CHAN_MIN_BUCKETS;
     reg.buckets = wf_xcalloc(reg.nbuckets, sizeof(*reg.buckets));
@@ -195,7 +198,7 @@ wf_chan_subscribe(wf_subs_t *subs, void *owner, const char *name, size_t len,
         return WF_ELIMIT;
     if (ch == NULL)
         ch = chan_create(name, len, h);
-    s = wf_xmalloc(sizeof(*s));
+    s = wf_pool_get(&reg.pool);
     s->chan = ch;
     s->owner = owner;
     s->chan_prev = NULL;
@@ -235,7 +238,7 @@ chan_unlink(wf_sub_t *s)
         else
             chan_maybe_free(ch);
     }
-    free(s);
+    wf_pool_put(&reg.pool, s);
 }
 
 
@@ -503,11 +506,12 @@ wf_chan_cleanup(void)
                 wf_sub_t *s = ch->subs;
 
                 ch->subs = s->chan_next;
-                free(s);
+                wf_pool_put(&reg.pool, s);
             }
             free(ch);
         }
     }
     free(reg.buckets);
+    wf_pool_destroy(&reg.pool);
     memset(&reg, 0, sizeof(reg));
 }

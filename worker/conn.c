@@ -21,6 +21,7 @@
 #include "hs.h"
 #include "http.h"
 #include "log.h"
+#include "pool.h"
 #include "metrics.h"
 #include "msg.h"
 #include "proto.h"
@@ -49,6 +50,7 @@ static struct {
     ev_prepare flush_w;
     wf_conn_t *pending; /* to flush before the loop blocks */
     wf_conn_t *dead;    /* closed, to free after the flush */
+    wf_pool_t pool;     /* of wf_conn_t */
     size_t count;
     wf_http_limits_t lim;
     wf_conn_stats_t st;
@@ -323,13 +325,13 @@ conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
         if (c->state != WF_CONN_CLOSED)
             conn_flush(c);
         else if (c->holds == 0)
-            free(c); /* closed while queued: not in the graveyard */
+            wf_pool_put(&conns.pool, c); /* closed while queued */
     }
     while (conns.dead != NULL) {
         wf_conn_t *c = conns.dead;
 
         conns.dead = c->next_pending;
-        free(c);
+        wf_pool_put(&conns.pool, c);
     }
 }
 
@@ -656,7 +658,7 @@ conn_on_io(struct ev_loop *loop, ev_io *io, int revents)
 wf_conn_t *
 wf_conn_new(int fd)
 {
-    wf_conn_t *c = wf_xcalloc(1, sizeof(*c));
+    wf_conn_t *c = wf_pool_get(&conns.pool);
 
     c->state = WF_CONN_HTTP;
     c->http = wf_http_new(&conns.lim);
@@ -760,6 +762,7 @@ void
 wf_conn_init(const wf_conn_env_t *env)
 {
     memset(&conns, 0, sizeof(conns));
+    conns.pool = (wf_pool_t)WF_POOL_INIT(wf_conn_t);
     conns.env = env;
     conns.loop = env->loop;
     conns.scratch = wf_xmalloc(CONN_SCRATCH);
@@ -799,6 +802,7 @@ wf_conn_cleanup(void)
     ev_prepare_stop(conns.loop, &conns.flush_w);
     conn_on_prepare(conns.loop, &conns.flush_w, 0);
     free(conns.scratch);
+    wf_pool_destroy(&conns.pool);
     conns.scratch = NULL;
     wf_ws_cleanup();
 }

@@ -37,6 +37,8 @@
 #define WRK_ACCEPT_BATCH 64      /* accepts per readiness event */
 #define WRK_EMFILE_PAUSE 0.1     /* s to stop accepting when out of fds */
 #define WRK_REDIS_GRACE 2.0      /* s to wait for Redis before serving */
+#define WRK_TRIM_INTERVAL 10.0   /* s between heap trims */
+#define WRK_TRIM_FREE (4u << 20) /* trim when this much heap is free */
 
 static struct {
     struct ev_loop *loop;
@@ -46,6 +48,7 @@ static struct {
     int accepting;
     int stopping;
     ev_io ipc_w;
+    ev_timer trim_w; /* wrk_on_trim() */
     wf_buf_t ipc_in;
     ev_signal sig_w[4];
     ev_timer resume_w; /* accept again after EMFILE */
@@ -207,6 +210,22 @@ wrk_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 }
 
 
+/* Give freed heap back to the kernel now and then. The trim threshold is
+ * high so that bursts of messages do not brk up and down, but a burst of
+ * handshakes (each with its request buffer) leaves megabytes free in the
+ * middle of the heap that idle connections never use again. */
+static void
+wrk_on_trim(struct ev_loop *loop, ev_timer *t, int revents)
+{
+#if defined(HAVE_MALLOC_TRIM) && defined(HAVE_MALLINFO2)
+    if (mallinfo2().fordblks >= WRK_TRIM_FREE)
+        malloc_trim(0);
+#elif defined(HAVE_MALLOC_TRIM)
+    malloc_trim(0);
+#endif
+}
+
+
 /* wsfanctl channels: the master asks for our busiest channels. */
 static void
 wrk_chantop(const char *payload, size_t len)
@@ -280,6 +299,9 @@ wf_worker_main(const wf_worker_spec_t *spec)
     mallopt(M_TRIM_THRESHOLD, 32 << 20);
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
 #endif
+    ev_timer_init(&wrk.trim_w, wrk_on_trim, WRK_TRIM_INTERVAL,
+                  WRK_TRIM_INTERVAL);
+    ev_timer_start(wrk.loop, &wrk.trim_w);
     for (size_t i = 0; i < WF_ARRAY_LEN(sigs); i++) {
         ev_signal_init(&wrk.sig_w[i], wrk_on_signal, sigs[i]);
         ev_signal_start(wrk.loop, &wrk.sig_w[i]);

@@ -11,6 +11,7 @@
 #include "conn-t.h"
 #include "err.h"
 #include "log.h"
+#include "pool.h"
 #include "msg.h"
 #include "pmd.h"
 #include "proto.h"
@@ -40,6 +41,7 @@ static struct {
     wf_pmd_deflater_t *deflater;
     wf_buf_t zbuf;  /* deflate output, reused */
     wf_buf_t spare; /* an assembly buffer no session is using */
+    wf_pool_t pool; /* of wf_ws_t */
     uint64_t count, slow_closes;
 } ws;
 
@@ -81,6 +83,7 @@ void
 wf_ws_init(const wf_conf_t *conf)
 {
     ws.conf = conf;
+    ws.pool = (wf_pool_t)WF_POOL_INIT(wf_ws_t);
     ws.deflater = conf->compression
                       ? wf_pmd_deflater_new(WF_PMD_LEVEL_DEFAULT)
                       : NULL;
@@ -92,6 +95,7 @@ wf_ws_cleanup(void)
 {
     wf_pmd_deflater_free(ws.deflater);
     ws.deflater = NULL;
+    wf_pool_destroy(&ws.pool);
     wf_buf_free(&ws.zbuf);
     wf_buf_free(&ws.spare);
 }
@@ -420,7 +424,7 @@ void
 wf_ws_start(wf_conn_t *c, int mode, const wf_hs_result_t *hs,
             const char *query)
 {
-    wf_ws_t *s = wf_xcalloc(1, sizeof(*s));
+    wf_ws_t *s = wf_pool_get(&ws.pool);
 
     s->mode = (uint8_t)mode;
     s->compressed = (uint8_t)hs->compressed;
@@ -447,7 +451,7 @@ wf_ws_free(wf_conn_t *c)
     wf_wsf_parser_free(&s->parser);
     wf_pmd_inflater_free(&s->inf);
     ws_msg_release(s);
-    free(s);
+    wf_pool_put(&ws.pool, s);
     c->ws = NULL;
     ws.count--;
 }
