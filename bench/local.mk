@@ -61,3 +61,12 @@ clean-local: clean-bench-peers
 clean-bench-peers:
 	-rm -rf bench/node
 .PHONY: clean-bench-peers
+
+# Scale: memory per idle connection and a million subscribers held for 10
+# minutes (about 15 minutes in all; as root, or 20,000 files allowed).
+EXTRA_DIST += bench/scale
+bench-memory: all
+	$(PYTHON3) $(srcdir)/bench/scale memory --build .
+bench-million: all
+	$(PYTHON3) $(srcdir)/bench/scale million --build .
+.PHONY: bench-memory bench-million

@@ -400,6 +400,8 @@ opts_finish(wb_opts_t *o, int have_redis)
                          o->drain_ns + 30000000000ULL;
         if (o->rate > 0 && o->mode == WB_CONNECT)
             o->max_time_ns += (uint64_t)((double)o->conns / o->rate * 1e9);
+        else /* opening them flat out: allow 2,000 a second */
+            o->max_time_ns += (uint64_t)o->conns * 500000ULL;
         if (o->duration_ns == 0) /* --count alone: allow it 10 minutes */
             o->max_time_ns += o->rate > 0 && o->mode == WB_FANOUT
                                   ? (uint64_t)((double)o->count / o->rate * 1e9)

@@ -60,6 +60,7 @@ ctlcmd_counters(wf_ctlproto_w_t *w, const wf_stats_counters_t *c)
     wf_ctlproto_w_close(w);
     wf_ctlproto_w_u64(w, "delivered", c->delivered);
     wf_ctlproto_w_u64(w, "bytes_out", c->bytes_out);
+    wf_ctlproto_w_u64(w, "writes", c->writes);
     wf_ctlproto_w_u64(w, "slow_closes", c->slow_closes);
     wf_ctlproto_w_u64(w, "accepted", c->accepted);
     wf_ctlproto_w_u64(w, "handshakes", c->handshakes);

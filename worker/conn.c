@@ -245,6 +245,7 @@ conn_write(wf_conn_t *c)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
         c->qbytes -= (size_t)w;
         conns.st.bytes_out += (uint64_t)w;
+        conns.st.writes++;
         while (w > 0) {
             wf_msg_t *m = c->q[c->qhead];
             size_t left = m->len - c->qoff;

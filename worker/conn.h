@@ -57,6 +57,7 @@ size_t wf_conn_count(void);
 /* Counters of the connection module (monotonic, this process). */
 typedef struct wf_conn_stats {
     uint64_t bytes_out;  /* written to clients */
+    uint64_t writes;     /* writev calls that wrote something */
     uint64_t handshakes; /* WebSocket upgrades */
     uint64_t hs_failures[8]; /* by enum wf_stats_hs */
 } wf_conn_stats_t;

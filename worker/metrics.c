@@ -53,6 +53,7 @@ wf_metrics_publish(void)
     c.messages_in[WF_STATS_SRC_API] = wf_api_published();
     c.delivered = fs.deliveries;
     c.bytes_out = cs->bytes_out;
+    c.writes = cs->writes;
     c.slow_closes = wf_ws_slow_closes();
     c.handshakes = cs->handshakes;
     for (int i = 0; i < WF_STATS_HS_COUNT; i++)
@@ -166,6 +167,10 @@ wf_metrics_render(wf_buf_t *out)
                    "Messages queued to subscribers.", t.delivered);
     metrics_scalar(out, "wsfan_bytes_out_total", "counter",
                    "Bytes written to clients.", t.bytes_out);
+    metrics_scalar(out, "wsfan_writes_total", "counter",
+                   "Write system calls to clients; delivered / writes is "
+                   "how many frames one write carries.",
+                   t.writes);
     metrics_scalar(out, "wsfan_slow_consumer_closes_total", "counter",
                    "Clients closed with 1013 because their send buffer "
                    "filled.",

@@ -72,6 +72,11 @@ class Metrics(unittest.TestCase):
             self.assertEqual(m["wsfan_handshake_failures_total{origin}"], 1)
             self.assertEqual(m["wsfan_redis_up"], 2)
             self.assertGreater(m["wsfan_bytes_out_total"], 30 * 20)
+            # At most one write per frame or response (6 handshakes, 6
+            # welcomes, 30 deliveries, the 403); frames queued together
+            # for one connection share a write.
+            self.assertGreaterEqual(m["wsfan_writes_total"], 6)
+            self.assertLessEqual(m["wsfan_writes_total"], 6 + 6 + 30 + 1)
             # Totals survive a worker's death.
             before = m["wsfan_messages_delivered_total"]
             victim = d.worker_pids()[0]
