@@ -53,10 +53,12 @@ AM_TESTS_ENVIRONMENT += \
 
 # Side-by-side echo comparison against Node.js ws (bench/peers): run by
 # hand, `bench/echo-compare --help`; npm installs into the build tree.
-# Fan-out against nchan: `bench/compare-fanout --help`.
+# Fan-out against nchan: `bench/compare-fanout --help`. benchlib.py is
+# what the scripts share.
 EXTRA_DIST += bench/README.md bench/echo-compare bench/peers/ws-echo.mjs \
 	bench/compare-fanout bench/peers/nchan.conf.in \
-	bench/peers/package.json bench/peers/package-lock.json
+	bench/peers/package.json bench/peers/package-lock.json \
+	bench/benchlib.py
 clean-local: clean-bench-peers
 clean-bench-peers:
 	-rm -rf bench/node
