@@ -58,7 +58,7 @@ AM_TESTS_ENVIRONMENT += \
 EXTRA_DIST += bench/README.md bench/echo-compare bench/peers/ws-echo.mjs \
 	bench/compare-fanout bench/peers/nchan.conf.in \
 	bench/peers/package.json bench/peers/package-lock.json \
-	bench/benchlib.py
+	bench/benchlib.py bench/peers/ws-fanout.mjs
 clean-local: clean-bench-peers
 clean-bench-peers:
 	-rm -rf bench/node
