@@ -65,7 +65,8 @@ typedef struct wb_opts {
     struct sockaddr_in src[WB_MAX_SRC];
     int nsrc;
     int json, quiet;
-    int rx_ts; /* fanout: latency to the kernel's receive timestamp */
+    int json_hist; /* --json-hist: the latency buckets too */
+    int rx_ts;     /* fanout: latency to the kernel's receive timestamp */
 } wb_opts_t;
 
 /* Counters of one process; the parent sums them (every field before

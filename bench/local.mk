@@ -53,10 +53,28 @@ AM_TESTS_ENVIRONMENT += \
 
 # Side-by-side echo comparison against Node.js ws (bench/peers): run by
 # hand, `bench/echo-compare --help`; npm installs into the build tree.
-# Fan-out against nchan: `bench/compare-fanout --help`.
+# Fan-out against nchan: `bench/compare-fanout --help`. wsfan, nchan and
+# Node.js (ws + redis) on fan-out, connect rate and memory, in one run:
+# `bench/compare --help`, or `make bench` below. benchlib.py is what the
+# three scripts share.
 EXTRA_DIST += bench/README.md bench/echo-compare bench/peers/ws-echo.mjs \
 	bench/compare-fanout bench/peers/nchan.conf.in \
-	bench/peers/package.json bench/peers/package-lock.json
+	bench/peers/package.json bench/peers/package-lock.json \
+	bench/compare bench/benchlib.py bench/peers/ws-fanout.mjs
+
+# `make bench`: bench/compare with moderate settings, about 10 minutes on
+# 2 CPUs (its full defaults, BENCH_ARGS=, about 20). It rewrites its own
+# section of docs/benchmarks.md and docs/img/bench-*.png in the source
+# tree, prints a line per run on the way, and needs root (file limit,
+# perf), taskset, redis-server, nginx-light + libnginx-mod-nchan, node +
+# npm, gnuplot-nox and linux-perf: it says which apt-get install is
+# missing. Not part of `make check`.
+BENCH_ARGS = --rounds 2 --duration 4 --hold 2 --warmup 1
+bench: all
+	@echo "make bench: bench/compare $(BENCH_ARGS), about 10 minutes" \
+		"(bench/compare --help; override with BENCH_ARGS=...)"
+	$(srcdir)/bench/compare --out $(srcdir)/docs/benchmarks.md $(BENCH_ARGS)
+.PHONY: bench
 clean-local: clean-bench-peers
 clean-bench-peers:
 	-rm -rf bench/node

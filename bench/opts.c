@@ -60,6 +60,8 @@ static const char opts_usage[] =
 "      --timeout T      connect + upgrade (+ welcome) timeout (10s)\n"
 "      --max-time T     hard end of the whole run (default: computed)\n"
 "      --json           print one JSON object on stdout\n"
+"      --json-hist      with --json: add latency_hist, the latency\n"
+"                       histogram's non-empty buckets [low_ns, high_ns, n]\n"
 "  -q, --quiet          no progress line\n"
 "Times take ms, s, m suffixes (plain numbers are seconds).\n";
 /* clang-format on */
@@ -86,7 +88,8 @@ enum {
     O_HELP,
     O_RXTS,
     O_PEER,
-    O_PUBURL
+    O_PUBURL,
+    O_JSONHIST
 };
 
 static const struct option opts_long[] = {
@@ -118,6 +121,7 @@ static const struct option opts_long[] = {
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"max-time", required_argument, NULL, O_MAXTIME},
     {"json", no_argument, NULL, O_JSON},
+    {"json-hist", no_argument, NULL, O_JSONHIST},
     {"rx-timestamps", no_argument, NULL, O_RXTS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, O_HELP},
@@ -576,6 +580,9 @@ wb_opts_parse(wb_opts_t *o, int argc, char **argv)
             break;
         case O_JSON:
             o->json = 1;
+            break;
+        case O_JSONHIST:
+            o->json = o->json_hist = 1;
             break;
         case O_RXTS:
             o->rx_ts = 1;

@@ -91,6 +91,27 @@ report_lat_json(const char *key, const wb_hist_t *h)
 }
 
 
+/* The non-empty buckets of h: [lowest ns, highest ns, count], lowest
+ * first (the last bucket also holds the overflow). */
+static void
+report_hist_json(const char *key, const wb_hist_t *h)
+{
+    const char *sep = "";
+    unsigned i;
+
+    printf(",\"%s\":[", key);
+    for (i = 0; i < WB_HIST_BUCKETS; i++) {
+        if (h->b[i] == 0)
+            continue;
+        printf("%s[%llu,%llu,%llu]", sep, (unsigned long long)wb_hist_lowest(i),
+               (unsigned long long)wb_hist_highest(i),
+               (unsigned long long)h->b[i]);
+        sep = ",";
+    }
+    printf("]");
+}
+
+
 static void
 report_json(const wb_opts_t *o, const wb_result_t *r, const report_rates_t *x,
             uint64_t elapsed)
@@ -151,6 +172,8 @@ report_json(const wb_opts_t *o, const wb_result_t *r, const report_rates_t *x,
     }
     report_lat_json("latency_us", &r->lat);
     report_lat_json("handshake_us", &r->hs);
+    if (o->json_hist)
+        report_hist_json("latency_hist", &r->lat);
     printf("}\n");
 #undef U
 }

@@ -60,7 +60,7 @@ class Bench(unittest.TestCase):
         subs = 300
         rc, r, err = bench("fanout", "-u", self.url, "-c", subs, "-C", 1,
                            "-r", 50, "-d", 3, "--redis", self.d.redis.url,
-                           "--ch-prefix", "smoke")
+                           "--ch-prefix", "smoke", "--json-hist")
         self.assertEqual(rc, 0, err)
         self.assertEqual(r["ready"], subs)
         self.assertEqual(r["failed"], 0)
@@ -78,6 +78,14 @@ class Bench(unittest.TestCase):
         self.assertEqual(r["pub_receivers"], 2 * r["published"])
         self.assertEqual(r["latency_us"]["count"], r["deliveries"])
         self.assertGreater(r["latency_us"]["p50"], 0)
+        # --json-hist: the merged buckets, lowest first, count them all
+        h = r["latency_hist"]
+        self.assertEqual(sum(b[2] for b in h), r["deliveries"])
+        self.assertTrue(all(lo <= hi and n > 0 for lo, hi, n in h))
+        self.assertEqual([b[0] for b in h], sorted(b[0] for b in h))
+        # (min and max are printed to 0.1 us)
+        self.assertLessEqual(h[0][0], r["latency_us"]["min"] * 1e3 + 100)
+        self.assertGreaterEqual(h[-1][1], r["latency_us"]["max"] * 1e3 - 100)
 
     def test_fanout_http_two_procs(self):
         rc, r, err = bench("fanout", "-u", self.url, "-c", 200, "-C", 3,

@@ -2,7 +2,7 @@
  * wsfan's subscriber and publish requests by default, nchan's with
  * --peer nchan (GET PATH/CHANNEL, POST /pub/CHANNEL), --pub-url, and what
  * is refused (a publisher nchan has no equivalent for, non-loopback or
- * non-HTTP publish URLs). */
+ * non-HTTP publish URLs), and --json-hist. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -137,6 +137,22 @@ test_refused(void **state)
 }
 
 
+/* --json-hist: the histogram's buckets in the JSON, which it implies. */
+static void
+test_json_hist(void **state)
+{
+    assert_int_equal(
+        parse("fanout", "-u", "ws://127.0.0.1:8080", "--pub", "http", NULL), 0);
+    assert_int_equal(o.json, 0);
+    assert_int_equal(o.json_hist, 0);
+    assert_int_equal(parse("fanout", "-u", "ws://127.0.0.1:8080", "--pub",
+                           "http", "--json-hist", NULL),
+                     0);
+    assert_int_equal(o.json, 1);
+    assert_int_equal(o.json_hist, 1);
+}
+
+
 int
 main(void)
 {
@@ -144,6 +160,7 @@ main(void)
         cmocka_unit_test(test_wsfan_default),
         cmocka_unit_test(test_nchan),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_json_hist),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
