@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include "bench.h"
@@ -56,7 +58,9 @@ static const char opts_usage[] =
 "                       timestamp (SO_TIMESTAMPNS), not when the bench gets\n"
 "                       to the message: leaves out the bench's own queueing\n"
 "      --src A,B,...    source addresses, round-robin per connection\n"
-"      --src-range A-B  every address from A to B\n"
+"      --src-range A-B  every address from A to B (default: a block of\n"
+"                       127.B.C.x, one per 10,000 connections, at least 4,\n"
+"                       at a place that changes from run to run)\n"
 "      --timeout T      connect + upgrade (+ welcome) timeout (10s)\n"
 "      --max-time T     hard end of the whole run (default: computed)\n"
 "      --json           print one JSON object on stdout\n"
@@ -266,6 +270,30 @@ opts_add_src(wb_opts_t *o, struct in_addr a, const char *arg)
 }
 
 
+/* No --src: a block of source addresses of our own, one per 10,000
+ * connections and at least 4, at a place in 127.0.0.0/8 that changes
+ * from run to run. Connections from one address share its 28k ephemeral
+ * ports with the TIME_WAIT sockets of earlier runs, and connect() slows
+ * down badly once half of them are taken (it tries one parity first). */
+static void
+opts_auto_src(wb_opts_t *o)
+{
+    long n = o->conns / 10000 + 4;
+    uint32_t base;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* 127.B.C.1 with B in 16..239, C in 0..255: clear of 127.0.0.x */
+    base = (uint32_t)(ts.tv_nsec ^ (long)getpid() * 2654435761L) % 57344;
+    base = 0x7f000001u + ((base + 4096u) << 8);
+    for (long i = 0; i < n && o->nsrc < WB_MAX_SRC; i++) {
+        o->src[o->nsrc].sin_family = AF_INET;
+        o->src[o->nsrc].sin_addr.s_addr = htonl(base + (uint32_t)i);
+        o->nsrc++;
+    }
+}
+
+
 static int
 opts_src(wb_opts_t *o, const char *arg, int range)
 {
@@ -399,6 +427,8 @@ opts_finish(wb_opts_t *o, int have_redis)
     if ((o->mode == WB_ECHO || o->mode == WB_FANOUT) && o->duration_ns == 0 &&
         o->count == 0)
         return opts_bad("the run needs an end", "--duration or --count");
+    if (o->nsrc == 0)
+        opts_auto_src(o);
     if (o->max_time_ns == 0) {
         o->max_time_ns = o->duration_ns + o->hold_ns + 2 * o->timeout_ns +
                          o->drain_ns + 30000000000ULL;
