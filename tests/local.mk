@@ -100,3 +100,16 @@ integration_tests += tests/integration/test_reload.py
 integration_tests += tests/integration/test_logs.py
 integration_tests += tests/integration/test_user.py
 integration_tests += tests/integration/test_activation.py
+
+# make check-unit: the tests that need only the build (cmocka unit tests
+# and the fuzz corpus replays): no redis-server, Python, network or root.
+# The Debian and RPM package builds run these.
+unit_only_tests = $(unit_tests) $(bench_unit_tests) \
+	tests/unit/shared/test_raddr tests/unit/shared/test_ctlproto \
+	$(fuzz_replays)
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(unit_only_tests)'
+.PHONY: check-unit
+
+# The packaging files in step with the code.
+integration_tests += tests/integration/test_packaging_files.py
