@@ -111,5 +111,8 @@ check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(unit_only_tests)'
 .PHONY: check-unit
 
-# The packaging files in step with the code.
+# The packaging files in step with the code; the example load balancer
+# configurations (packaging/examples) in front of two instances.
 integration_tests += tests/integration/test_packaging_files.py
+integration_tests += tests/integration/test_haproxy.py
+integration_tests += tests/integration/test_nginx.py
