@@ -109,3 +109,20 @@ check_PROGRAMS += tests/unit/shared/test_chantop
 TESTS += tests/unit/shared/test_chantop
 tests_unit_shared_test_chantop_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shared_test_chantop_LDADD = $(UNIT_SHARED_LDADD)
+
+# make check-unit: the tests that need only the build (cmocka unit tests
+# and the fuzz corpus replays): no redis-server, Python, network or root.
+# The Debian and RPM package builds run these.
+unit_only_tests = $(unit_tests) $(bench_unit_tests) \
+	tests/unit/shared/test_raddr tests/unit/shared/test_ctlproto \
+	tests/unit/shared/test_chantop \
+	$(fuzz_replays)
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(unit_only_tests)'
+.PHONY: check-unit
+
+# The packaging files in step with the code; the example load balancer
+# configurations (packaging/examples) in front of two instances.
+integration_tests += tests/integration/test_packaging_files.py
+integration_tests += tests/integration/test_haproxy.py
+integration_tests += tests/integration/test_nginx.py
