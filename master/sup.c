@@ -104,6 +104,24 @@ sup_find(pid_t pid)
 }
 
 
+/* Signal worker w; a failure (but for "already gone") is logged loudly:
+ * a master without CAP_KILL cannot signal workers that dropped to another
+ * user, and would otherwise wait for them forever. Returns 0 or -1. */
+static int
+sup_kill(const sup_worker_t *w, int sig)
+{
+    if (kill(w->pid, sig) == 0 || errno == ESRCH)
+        return 0;
+    wf_log(WF_LOG_ALERT, "cannot send %s to worker %d (pid %ld): %s%s",
+           sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "a signal",
+           w->slot, (long)w->pid, strerror(errno),
+           errno == EPERM ? " (the master needs CAP_KILL to signal workers "
+                            "that run as another user)"
+                          : "");
+    return -1;
+}
+
+
 static void
 sup_forget(sup_worker_t *w)
 {
@@ -196,7 +214,7 @@ sup_stop_old(void)
                 w->st->state = WF_STATS_DRAINING;
             if (w->ipc_fd == -1 ||
                 wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
-                kill(w->pid, SIGTERM);
+                sup_kill(w, SIGTERM);
         }
     }
 }
@@ -471,7 +489,7 @@ sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
                                    "still running after the drain timeout; "
                                    "killing it",
                    w->slot, (long)w->pid, w->gen);
-            kill(w->pid, SIGKILL);
+            sup_kill(w, SIGKILL);
             w->stop_ms = 0;
             continue;
         }
@@ -486,7 +504,7 @@ sup_on_hang_check(struct ev_loop *loop, ev_timer *t, int revents)
                                "killing it",
                    w->slot, (long)w->pid, (unsigned long long)(now - hb),
                    (unsigned long long)limit);
-            kill(w->pid, SIGKILL);
+            sup_kill(w, SIGKILL);
             wf_stats_set(&w->st->heartbeat, now); /* once; reaping follows */
         }
     }
@@ -505,13 +523,23 @@ sup_on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
 static void
 sup_on_kill(struct ev_loop *loop, ev_timer *t, int revents)
 {
+    int failed = 0;
+
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
         if (w->state != SW_STOPPING)
             continue; /* started by a reload after a drain */
         wf_log(WF_LOG_WARNING, "worker %d (pid %ld) still running after the "
                                "drain timeout; killing it",
                w->slot, (long)w->pid);
-        kill(w->pid, SIGKILL);
+        failed |= sup_kill(w, SIGKILL) != 0;
+    }
+    /* Shutting down and some worker cannot be killed: leave anyway. The
+     * kernel sends each worker SIGTERM when the master is gone (they
+     * asked with PR_SET_PDEATHSIG), and they exit on that. */
+    if (failed && sup.stopping) {
+        wf_log(WF_LOG_ALERT, "exiting with workers left behind");
+        sup.exit_status = 1;
+        sup_workers_gone();
     }
 }
 
@@ -541,7 +569,7 @@ sup_shutdown(const char *why, int spread)
         w->state = SW_STOPPING;
         if (!spread || w->ipc_fd == -1 ||
             wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
-            kill(w->pid, SIGTERM);
+            sup_kill(w, SIGTERM);
     }
     if (sup.workers == NULL) {
         sup_workers_gone();
@@ -675,7 +703,7 @@ wf_sup_drain(uint32_t timeout_ms)
          * whose link is gone gets SIGTERM instead. */
         if (w->ipc_fd == -1 ||
             wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
-            kill(w->pid, SIGTERM);
+            sup_kill(w, SIGTERM);
         n++;
     }
     /* Once the last drained worker exits, the ports are closed: new
