@@ -33,6 +33,7 @@
 
 #define CONN_SCRATCH (64 * 1024) /* one read's worth, shared by all */
 #define CONN_IOV_MAX 64          /* queue entries per writev */
+#define CONN_BEAT_EVERY 1024     /* flushes between heartbeats */
 #define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
 #define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
 #define CONN_DRAIN_TICK_MS 100   /* spread 1001 closes in steps this long */
@@ -317,9 +318,13 @@ conn_flush(wf_conn_t *c)
 static void
 conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 {
+    unsigned n = 0;
+
     while (conns.pending != NULL) {
         wf_conn_t *c = conns.pending;
 
+        if ((++n & (CONN_BEAT_EVERY - 1)) == 0)
+            wf_metrics_beat(); /* a long flush is progress, not a hang */
         conns.pending = c->next_pending;
         c->next_pending = NULL;
         c->flags &= (uint8_t)~WF_CONN_F_PENDING;

@@ -71,6 +71,14 @@ wf_metrics_publish(void)
 }
 
 
+void
+wf_metrics_beat(void)
+{
+    if (mt.me != NULL)
+        wf_stats_set(&mt.me->heartbeat, wf_now_ms());
+}
+
+
 static void
 metrics_on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {

@@ -21,6 +21,12 @@ void wf_metrics_cleanup(void);
 /* Copy the counters now (also done by the timer). */
 void wf_metrics_publish(void);
 
+/* Beat the loop heartbeat now: for long stretches of work inside one loop
+ * iteration (flushing a message to 20,000 connections on a starved CPU
+ * can take seconds), so the master does not take a busy worker for a
+ * hung one. */
+void wf_metrics_beat(void);
+
 /* Append the Prometheus text exposition of the whole instance to out. */
 void wf_metrics_render(wf_buf_t *out);
 
