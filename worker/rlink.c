@@ -633,6 +633,14 @@ rlink_on_io(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 
+void
+wf_rlink_poll(wf_rlink_t *l)
+{
+    if (wf_rlink_is_up(l))
+        rlink_on_io(l->loop, &l->io, l->rd_want);
+}
+
+
 static void
 rlink_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {

@@ -144,6 +144,12 @@ void wf_rlink_reconnect(wf_rlink_t *l, const char *why);
  * iteration). */
 void wf_rlink_flush(wf_rlink_t *l);
 
+/* Read and dispatch what has arrived on the socket now, without waiting
+ * for the loop: for a check (the heartbeat) that runs after the worker
+ * was busy for a while, so that a reply sitting unread is not mistaken
+ * for one that never came. */
+void wf_rlink_poll(wf_rlink_t *l);
+
 /* 1 while the link is up (commands are accepted), else 0. */
 int wf_rlink_is_up(const wf_rlink_t *l);
 

@@ -257,6 +257,13 @@ rsub_on_hb_timer(struct ev_loop *loop, ev_timer *t, int revents)
     uint64_t now = wf_now_ms();
     int up = wf_rlink_is_up(rs.sub) && wf_rlink_is_up(rs.pub);
 
+    if (up && now - WF_MAX(rs.hb_seen_ms, rs.up_ms) > RSUB_HB_TIMEOUT_MS) {
+        /* Overdue, or this worker was too busy (a flush to 20,000
+         * connections on a starved CPU) to read it: look first. */
+        wf_rlink_poll(rs.pub);
+        wf_rlink_poll(rs.sub);
+        up = wf_rlink_is_up(rs.sub) && wf_rlink_is_up(rs.pub);
+    }
     if (up && now - rs.up_ms > RSUB_HB_TIMEOUT_MS &&
         now - WF_MAX(rs.hb_seen_ms, rs.up_ms) > RSUB_HB_TIMEOUT_MS) {
         rsub_set_healthy(0, "heartbeat not seen for 3 s; reconnecting");
