@@ -26,7 +26,7 @@
 
 #define BENCH_PROGRESS_NS 250000000ULL
 #define BENCH_IDLE_NS 1000000000ULL /* fanout: no delivery for this long */
-#define BENCH_KILL_GRACE_NS 5000000000ULL
+#define BENCH_KILL_GRACE_NS 30000000000ULL /* starved children report late */
 
 typedef struct bench_child {
     pid_t pid;
