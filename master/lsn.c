@@ -50,6 +50,9 @@ lsn_socket(const wf_listen_t *l, char **cause)
     if (l->addr.ss_family == AF_INET6 &&
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
         goto fail;
+    /* Accepted sockets inherit it on Linux: one setsockopt() fewer per
+     * connection (the workers check, and set it themselves otherwise). */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == -1)
         goto fail;
     if (listen(fd, LSN_BACKLOG) == -1)

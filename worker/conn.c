@@ -155,7 +155,9 @@ conn_on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 static void
 conn_want(wf_conn_t *c, int events)
 {
-    if (c->io.events == events)
+    /* libev keeps a flag of its own (EV__IOFDSET) in events: compare
+     * only ours, or every call would cost an epoll_ctl(). */
+    if ((c->io.events & (EV_READ | EV_WRITE)) == events)
         return;
     ev_io_stop(conns.loop, &c->io);
     ev_io_set(&c->io, c->io.fd, events);

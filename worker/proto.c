@@ -53,6 +53,7 @@ typedef struct proto_wait {
 static struct {
     const wf_conf_t *conf;
     uint64_t next_conn;
+    long pid; /* for connection ids, read once */
     uint64_t published;
     wf_buf_t out; /* a reply being built, reused */
 } pr;
@@ -70,6 +71,7 @@ wf_proto_init(const wf_conf_t *conf)
 {
     pr.conf = conf;
     pr.next_conn = 0;
+    pr.pid = (long)getpid();
 }
 
 
@@ -416,7 +418,7 @@ proto_send_welcome(wf_conn_t *c)
     wf_buf_printf(&pr.out,
                   "{\"op\":\"welcome\",\"conn\":\"%lx-%llx\",\"user\":null,"
                   "\"ping\":%u}",
-                  (long)getpid(), (unsigned long long)++pr.next_conn,
+                  pr.pid, (unsigned long long)++pr.next_conn,
                   pr.conf->ping_interval_ms / 1000);
     proto_send_out(c);
 }

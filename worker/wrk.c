@@ -49,6 +49,8 @@ static struct {
     int stopping;
     ev_io ipc_w;
     ev_timer trim_w; /* wrk_on_trim() */
+    enum { WRK_NODELAY_UNKNOWN, WRK_NODELAY_INHERITED, WRK_NODELAY_SET }
+        nodelay; /* wrk_nodelay() */
     wf_buf_t ipc_in;
     ev_signal sig_w[4];
     ev_timer resume_w; /* accept again after EMFILE */
@@ -81,11 +83,31 @@ wrk_at_capacity(void)
 }
 
 
+/* TCP_NODELAY on an accepted socket. The master sets it on its listening
+ * sockets, which Linux passes on to accepted ones: the first accepted
+ * socket tells whether that happened here (a systemd-passed socket, or a
+ * system that does not), and only then is it set on each. */
+static void
+wrk_nodelay(int fd)
+{
+    int one = 1, v = 0;
+    socklen_t len = sizeof(v);
+
+    if (wrk.nodelay == WRK_NODELAY_UNKNOWN)
+        wrk.nodelay = getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 &&
+                              v != 0
+                          ? WRK_NODELAY_INHERITED
+                          : WRK_NODELAY_SET;
+    if (wrk.nodelay == WRK_NODELAY_SET)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+
 static void
 wrk_on_accept(struct ev_loop *loop, ev_io *io, int revents)
 {
     for (int i = 0; i < WRK_ACCEPT_BATCH && !wrk_at_capacity(); i++) {
-        int one = 1, fd;
+        int fd;
 
 #ifdef HAVE_ACCEPT4
         fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -110,7 +132,7 @@ wrk_on_accept(struct ev_loop *loop, ev_io *io, int revents)
             }
             return;
         }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        wrk_nodelay(fd);
         wf_conn_new(fd);
     }
     if (wrk_at_capacity()) {
