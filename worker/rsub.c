@@ -21,6 +21,7 @@
 #define RSUB_BATCH 256        /* channels per (UN)SUBSCRIBE command */
 #define RSUB_HB_INTERVAL 1.0  /* s between heartbeats */
 #define RSUB_HB_TIMEOUT_MS 3000
+#define RSUB_HB_JITTER_MS 100 /* a tick a little early still counts */
 
 typedef struct rsub_pub {
     wf_rsub_pub_fn *cb;
@@ -39,6 +40,7 @@ static struct {
     ev_timer hb_w;
     uint64_t up_ms;      /* when both links were last up together */
     uint64_t hb_seen_ms; /* when our heartbeat last came back */
+    uint64_t hb_wait_ms; /* when the oldest unanswered one was sent, or 0 */
     int healthy;
     int hb_subscribed; /* Redis confirmed our heartbeat SUBSCRIBE */
     uint64_t hb_seq;
@@ -194,6 +196,9 @@ rsub_heartbeat_seen(const char *payload, size_t len)
         return;
     rs.st.hb_seen++;
     rs.hb_seen_ms = wf_now_ms();
+    /* The latest came back: none is outstanding. An older one: the
+     * newer ones were sent since, so count from now. */
+    rs.hb_wait_ms = seq >= rs.hb_seq ? 0 : rs.hb_seen_ms;
     rs.st.hb_latency_ms = (double)(rsub_now_us() - sent) / 1000.;
     rs.st.hb_latency_avg_ms = rs.st.hb_seen == 1
                                   ? rs.st.hb_latency_ms
@@ -245,8 +250,22 @@ rsub_heartbeat_send(void)
     argv[0] = "PUBLISH";
     argv[1] = rs.hb_chan;
     argv[2] = buf;
-    if (n > 0 && wf_rlink_command(rs.pub, 3, argv, NULL, NULL, NULL) == 0)
+    if (n > 0 && wf_rlink_command(rs.pub, 3, argv, NULL, NULL, NULL) == 0) {
         rs.st.hb_sent++;
+        if (rs.hb_wait_ms == 0)
+            rs.hb_wait_ms = wf_now_ms();
+    }
+}
+
+
+/* Has a heartbeat been outstanding for RSUB_HB_TIMEOUT_MS? Checked on
+ * the 1 s tick that sends them, so the third tick after a send decides
+ * (give or take the timer's jitter). */
+static int
+rsub_hb_overdue(uint64_t now)
+{
+    return rs.hb_wait_ms != 0 &&
+           now + RSUB_HB_JITTER_MS - rs.hb_wait_ms >= RSUB_HB_TIMEOUT_MS;
 }
 
 
@@ -257,15 +276,17 @@ rsub_on_hb_timer(struct ev_loop *loop, ev_timer *t, int revents)
     uint64_t now = wf_now_ms();
     int up = wf_rlink_is_up(rs.sub) && wf_rlink_is_up(rs.pub);
 
-    if (up && now - WF_MAX(rs.hb_seen_ms, rs.up_ms) > RSUB_HB_TIMEOUT_MS) {
-        /* Overdue, or this worker was too busy (a flush to 20,000
-         * connections on a starved CPU) to read it: look first. */
+    /* Lost: a heartbeat sent over 3 s ago has not come back. Not "none
+     * seen for 3 s": a worker too busy to send one (a flush to 20,000
+     * connections on a starved CPU) has nothing outstanding. */
+    if (up && rsub_hb_overdue(now)) {
+        /* Maybe it came back while we were busy: look first. */
         wf_rlink_poll(rs.pub);
         wf_rlink_poll(rs.sub);
         up = wf_rlink_is_up(rs.sub) && wf_rlink_is_up(rs.pub);
     }
-    if (up && now - rs.up_ms > RSUB_HB_TIMEOUT_MS &&
-        now - WF_MAX(rs.hb_seen_ms, rs.up_ms) > RSUB_HB_TIMEOUT_MS) {
+    if (up && rsub_hb_overdue(now)) {
+        rs.hb_wait_ms = 0;
         rsub_set_healthy(0, "heartbeat not seen for 3 s; reconnecting");
         wf_rlink_reconnect(rs.sub, "heartbeat lost");
         wf_rlink_reconnect(rs.pub, "heartbeat lost");
@@ -282,6 +303,7 @@ rsub_maybe_start(void)
 {
     if (wf_rlink_is_up(rs.sub) && wf_rlink_is_up(rs.pub) && rs.hb_subscribed) {
         rs.up_ms = wf_now_ms();
+        rs.hb_wait_ms = 0;
         rsub_heartbeat_send();
     }
 }
