@@ -203,7 +203,7 @@ sup_reload_done(const char *err)
 static void
 sup_stop_old(void)
 {
-    uint32_t ms = sup.conf->drain_timeout_ms;
+    wf_ipc_stop_t stop = {sup.conf->drain_timeout_ms, WF_IPC_STOP_REPLACED};
 
     ev_timer_stop(sup.loop, &sup.ready_w);
     for (sup_worker_t *w = sup.workers; w != NULL; w = w->next) {
@@ -213,7 +213,7 @@ sup_stop_old(void)
             if (w->st != NULL)
                 w->st->state = WF_STATS_DRAINING;
             if (w->ipc_fd == -1 ||
-                wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &ms, sizeof(ms)) != 0)
+                wf_ipc_send(w->ipc_fd, WF_IPC_STOP, &stop, sizeof(stop)) != 0)
                 sup_kill(w, SIGTERM);
         }
     }

@@ -20,9 +20,7 @@
 enum wf_ipc_type {
     WF_IPC_READY = 1, /* worker -> master: listening and serving */
     WF_IPC_STOP = 2,  /* master -> worker: stop accepting, drain, exit;
-                         optional payload: a uint32_t (host order), the
-                         milliseconds over which to spread the 1001 closes
-                         (wsfanctl drain) */
+                         optional payload: wf_ipc_stop_t (host order) */
     WF_IPC_CHANTOP = 3,      /* master -> worker: list your busiest
                                 channels (shared/chantop.h) */
     WF_IPC_CHANTOP_PART = 4, /* worker -> master: part of that list */
@@ -36,6 +34,16 @@ typedef struct wf_ipc_hdr {
 /* Send one message on a blocking or non-blocking socket. Messages are
  * small; a full socket buffer is treated as a failure. Returns 0 or
  * WF_ESYS / WF_EINVAL. */
+/* The STOP payload: the milliseconds over which to spread the 1001
+ * closes, and why the worker stops. */
+typedef struct wf_ipc_stop {
+    uint32_t spread_ms;
+    uint32_t flags;
+} wf_ipc_stop_t;
+
+#define WF_IPC_STOP_REPLACED 1u /* a newer generation serves (a reload):
+                                   the instance stays healthy */
+
 int wf_ipc_send(int fd, unsigned type, const void *payload, size_t len);
 
 /* Read what is available from fd into in (bounded), then hand each complete

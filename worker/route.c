@@ -17,13 +17,21 @@ route_healthz(const wf_http_req_t *req, const wf_route_info_t *info,
 {
     char body[192];
     int redis = info->healthy == NULL || info->healthy();
-    int ok = redis && !info->draining;
+    int stopping = info->draining && !info->replaced;
+    int ok = redis && !stopping;
+    const char *status = stopping          ? "draining"
+                         : !redis          ? "degraded"
+                         : info->replaced  ? "replaced"
+                                           : "ok";
     int n;
 
+    /* A worker of an older generation still answers 200 while it drains
+     * after a reload: a load balancer that asked it must not take the
+     * whole instance out of service for a reload. */
     n = snprintf(body, sizeof(body),
                  "{\"status\":\"%s\",\"worker\":%d,\"pid\":%ld,"
                  "\"generation\":%u,\"redis\":\"%s\"}\n",
-                 info->draining ? "draining" : ok ? "ok" : "degraded",
+                 status,
                  info->slot, info->pid, info->generation,
                  redis ? "up" : "down");
     wf_http_respond(out, ok ? 200 : 503, ROUTE_JSON,

@@ -12,7 +12,9 @@ typedef struct wf_route_info {
     int slot;
     unsigned generation;
     long pid;
-    int draining; /* the worker is stopping: health checks fail */
+    int draining; /* the worker is stopping: replies close the connection */
+    int replaced; /* ... because a newer generation serves (a reload): the
+                     instance is healthy, so health checks still pass */
     int echo;     /* serve the /echo WebSocket endpoint */
     const char *ws_path;   /* the protocol v1 endpoint */
     int (*healthy)(void);  /* the Redis link works; NULL: assume yes */

@@ -168,12 +168,13 @@ wrk_on_conn_close(void)
 
 
 static void
-wrk_stop(const char *why, uint32_t spread_ms)
+wrk_stop(const char *why, uint32_t spread_ms, int replaced)
 {
     if (wrk.stopping)
         return;
     wrk.stopping = 1;
     wrk.info.draining = 1;
+    wrk.info.replaced = replaced;
     wf_log(WF_LOG_INFO, "%s: stopping (%zu connections)", why,
            wf_conn_count());
     wrk_accepting(0);
@@ -228,7 +229,7 @@ wrk_on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         wf_log_reopen();
         return;
     }
-    wrk_stop(strsignal(s->signum), 0);
+    wrk_stop(strsignal(s->signum), 0, 0);
 }
 
 
@@ -273,15 +274,18 @@ wrk_chantop(const char *payload, size_t len)
 static void
 wrk_on_ipc_msg(void *arg, unsigned type, const char *payload, size_t len)
 {
-    uint32_t ms = 0;
+    wf_ipc_stop_t stop = {0, 0};
 
     if (type == WF_IPC_CHANTOP)
         wrk_chantop(payload, len);
     if (type != WF_IPC_STOP)
         return;
-    if (len == sizeof(ms))
-        memcpy(&ms, payload, sizeof(ms));
-    wrk_stop("told to drain", ms);
+    /* Either field may be missing: a bare STOP closes at once. */
+    memcpy(&stop, payload, WF_MIN(len, sizeof(stop)));
+    if (stop.flags & WF_IPC_STOP_REPLACED)
+        wrk_stop("replaced by a new generation", stop.spread_ms, 1);
+    else
+        wrk_stop("told to drain", stop.spread_ms, 0);
 }
 
 
@@ -294,7 +298,7 @@ wrk_on_ipc(struct ev_loop *loop, ev_io *io, int revents)
         /* The master is gone: nobody supervises us any more. */
         wf_log(WF_LOG_ERR, "lost the master (%s); exiting", wf_strerror(rc));
         ev_io_stop(loop, io);
-        wrk_stop("master gone", 0);
+        wrk_stop("master gone", 0, 0);
     }
 }
 

@@ -405,9 +405,18 @@ class Lifecycle(unittest.TestCase):
 
     def test_drain_then_reload_serves_again(self):
         ws = subscriber(self.d.port, "ctl-d")
+        # A request under way when the drain starts is answered, and the
+        # health check says the instance is going away.
+        hc = socket.create_connection(("127.0.0.1", self.d.port), timeout=5)
+        hc.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.2)
         r = self.d.ctl("drain", "--timeout", "2s")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("draining 2 workers", r.stdout)
+        hc.sendall(b"\r\n")
+        st, _, body = wt.read_response(hc)
+        hc.close()
+        self.assertEqual((st, json.loads(body)["status"]), (503, "draining"))
         ws.expect_close(1001)
         ws.close()
         wt.wait_for(lambda: not self.d.worker_pids(), 10,

@@ -100,6 +100,40 @@ class Reload(unittest.TestCase):
         finally:
             d.cleanup()
 
+    def test_old_worker_stays_healthy_while_it_drains(self):
+        # A load balancer's health check that reaches a worker of the old
+        # generation during a reload must not take the instance out: the
+        # old worker answers 200 "replaced" (and closes the connection, so
+        # the next check reaches the new generation); only a drain or a
+        # stop of the instance answers 503.
+        d = wt.Wsfan(workers=1, extra="drain-timeout 5s\n").start()
+        try:
+            ws = wt.RawWs(d.port, path="/ws")  # keeps the old worker alive
+            self.assertEqual(ws.status, 101)
+            old = d.worker_pids()
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # half
+            time.sleep(0.2)
+            d.signal(signal.SIGHUP)
+            wt.wait_for(lambda: "generation 2 serving" in d.log(), 10,
+                        "generation 2")
+            s.sendall(b"\r\n")
+            st, head, body = wt.read_response(s)
+            self.assertEqual(st, 200, body)
+            doc = json.loads(body)
+            self.assertEqual((doc["status"], doc["generation"]),
+                             ("replaced", 1))
+            self.assertIn(doc["pid"], old)
+            self.assertEqual(head.get("connection"), "close")
+            self.assertEqual(s.recv(10), b"")
+            s.close()
+            st, _, body = wt.get(d.port)
+            self.assertEqual((st, json.loads(body)["status"]), (200, "ok"))
+            ws.close()
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
     def test_closes_are_spread_over_drain_timeout(self):
         d = wt.Wsfan(workers=1, extra="drain-timeout 3s\n").start()
         try:
