@@ -94,6 +94,7 @@ static const conf_dir_t conf_dirs[] = {
     {"echo", conf_set_flag, OFF(echo), 0, 0, 1},
     {"allowed-origins", conf_set_origins, 0, 0, 0, -1},
     {"compression", conf_set_flag, OFF(compression), 0, 0, 1},
+    {"io-uring", conf_set_flag, OFF(io_uring), 0, 0, 1},
     {"handshake-timeout", conf_set_duration, OFF(handshake_timeout_ms), 100,
      HOUR, 1},
     {"ping-interval", conf_set_duration, OFF(ping_interval_ms), 0, HOUR, 1},
@@ -151,6 +152,7 @@ wf_conf_new(void)
     c->ws_path = wf_xstrdup("/ws");
     c->echo = 0;
     c->compression = 0;
+    c->io_uring = 1;
     c->handshake_timeout_ms = 10 * 1000;
     c->ping_interval_ms = 25 * 1000;
     c->pong_timeout_ms = 10 * 1000;

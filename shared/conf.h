@@ -55,6 +55,7 @@ typedef struct wf_conf {
     char **origins;        /* allowed-origins; NULL: same origin only */
     size_t norigins;
     int compression;       /* negotiate permessage-deflate */
+    int io_uring;          /* batch socket writes through io_uring */
     uint32_t handshake_timeout_ms;
     uint32_t ping_interval_ms; /* 0: never ping */
     uint32_t pong_timeout_ms;

@@ -50,7 +50,7 @@ typedef struct wf_stats_counters {
     uint64_t messages_in[WF_STATS_SRC_COUNT];
     uint64_t delivered;    /* frames queued to subscribers */
     uint64_t bytes_out;    /* bytes written to clients */
-    uint64_t writes;       /* write system calls to clients (deliveries /
+    uint64_t writes;       /* writes to clients, batched or not (deliveries /
                               writes: frames coalesced per write) */
     uint64_t slow_closes;  /* slow consumers closed with 1013 */
     uint64_t handshakes;   /* successful WebSocket upgrades */

@@ -17,6 +17,7 @@ unit_tests = \
 	tests/unit/worker/test_http \
 	tests/unit/worker/test_hs \
 	tests/unit/worker/test_pmd \
+	tests/unit/worker/test_wbatch \
 	tests/unit/worker/test_wsf
 check_PROGRAMS += $(unit_tests)
 
@@ -40,6 +41,8 @@ tests_unit_worker_test_hs_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
 tests_unit_worker_test_hs_LDADD = $(UNIT_WORKER_LDADD)
 tests_unit_worker_test_pmd_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
 tests_unit_worker_test_pmd_LDADD = $(UNIT_WORKER_LDADD)
+tests_unit_worker_test_wbatch_CPPFLAGS = $(UNIT_WORKER_CPPFLAGS)
+tests_unit_worker_test_wbatch_LDADD = $(UNIT_WORKER_LDADD)
 
 integration_tests = \
 	tests/integration/test_config.py \

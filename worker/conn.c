@@ -28,11 +28,13 @@
 #include "route.h"
 #include "stats.h"
 #include "tq.h"
+#include "wbatch.h"
 #include "ws.h"
 #include "x.h"
 
 #define CONN_SCRATCH (64 * 1024) /* one read's worth, shared by all */
 #define CONN_IOV_MAX 64          /* queue entries per writev */
+#define CONN_IOV_BATCH 8         /* ... in a batch (the rest: writev) */
 #define CONN_BEAT_EVERY 1024     /* flushes between heartbeats */
 #define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
 #define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
@@ -222,6 +224,48 @@ conn_queue_free(wf_conn_t *c)
 }
 
 
+/* Point iov at the head of c's queue (at most max entries). */
+static int
+conn_iov(const wf_conn_t *c, struct iovec *iov, int max)
+{
+    int n = 0;
+
+    for (uint32_t i = 0; i < c->qlen && n < max; i++) {
+        wf_msg_t *m = c->q[(c->qhead + i) % c->qcap];
+        size_t off = i == 0 ? c->qoff : 0;
+
+        iov[n].iov_base = m->data + off;
+        iov[n].iov_len = m->len - off;
+        n++;
+    }
+    return n;
+}
+
+
+/* w bytes of the queue's head left: drop what is done. */
+static void
+conn_wrote(wf_conn_t *c, size_t w)
+{
+    c->qbytes -= w;
+    conns.st.bytes_out += (uint64_t)w;
+    conns.st.writes++;
+    while (w > 0) {
+        wf_msg_t *m = c->q[c->qhead];
+        size_t left = m->len - c->qoff;
+
+        if (w < left) {
+            c->qoff += (uint32_t)w;
+            break;
+        }
+        w -= left;
+        c->qoff = 0;
+        wf_msg_unref(m);
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+    }
+}
+
+
 /* Write as much of the queue as the socket takes. Returns 0 when all is
  * written, 1 when the socket is full, -1 on a write error (c untouched:
  * the caller decides). */
@@ -230,39 +274,15 @@ conn_write(wf_conn_t *c)
 {
     while (c->qlen > 0) {
         struct iovec iov[CONN_IOV_MAX];
-        int n = 0;
+        int n = conn_iov(c, iov, CONN_IOV_MAX);
         ssize_t w;
 
-        for (uint32_t i = 0; i < c->qlen && n < CONN_IOV_MAX; i++) {
-            wf_msg_t *m = c->q[(c->qhead + i) % c->qcap];
-            size_t off = i == 0 ? c->qoff : 0;
-
-            iov[n].iov_base = m->data + off;
-            iov[n].iov_len = m->len - off;
-            n++;
-        }
         do
             w = writev(c->io.fd, iov, n);
         while (w == -1 && errno == EINTR);
         if (w == -1)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
-        c->qbytes -= (size_t)w;
-        conns.st.bytes_out += (uint64_t)w;
-        conns.st.writes++;
-        while (w > 0) {
-            wf_msg_t *m = c->q[c->qhead];
-            size_t left = m->len - c->qoff;
-
-            if ((size_t)w < left) {
-                c->qoff += (uint32_t)w;
-                break;
-            }
-            w -= (ssize_t)left;
-            c->qoff = 0;
-            wf_msg_unref(m);
-            c->qhead = (c->qhead + 1) % c->qcap;
-            c->qlen--;
-        }
+        conn_wrote(c, (size_t)w);
     }
     return 0;
 }
@@ -315,25 +335,63 @@ conn_flush(wf_conn_t *c)
 }
 
 
+/* The first write of a batch came back: finish c the way conn_flush()
+ * would have (the rest of its queue, if any, goes with writev()). */
+static void
+conn_batch_done(wf_conn_t *c, ssize_t res)
+{
+    if (c->state == WF_CONN_CLOSED)
+        return;
+    if (res >= 0) {
+        conn_wrote(c, (size_t)res);
+        conn_flush(c);
+    } else if (res == -EAGAIN || res == -EWOULDBLOCK) {
+        conn_want(c, conn_read_events(c) | EV_WRITE);
+    } else {
+        wf_conn_close(c, "write error");
+    }
+}
+
+
 /* Before the loop blocks: flush every connection that queued data, then
- * free the connections closed during this iteration. */
+ * free the connections closed during this iteration. The first writes of
+ * up to WF_WBATCH_MAX connections go to the kernel together (wbatch.h):
+ * one published message to a thousand subscribers costs four system
+ * calls, not a thousand. */
 static void
 conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 {
+    static struct iovec iov[WF_WBATCH_MAX][CONN_IOV_BATCH];
+    wf_wbatch_op_t ops[WF_WBATCH_MAX];
+    wf_conn_t *batch[WF_WBATCH_MAX];
     unsigned n = 0;
 
     while (conns.pending != NULL) {
-        wf_conn_t *c = conns.pending;
+        size_t k = 0;
 
-        if ((++n & (CONN_BEAT_EVERY - 1)) == 0)
-            wf_metrics_beat(); /* a long flush is progress, not a hang */
-        conns.pending = c->next_pending;
-        c->next_pending = NULL;
-        c->flags &= (uint8_t)~WF_CONN_F_PENDING;
-        if (c->state != WF_CONN_CLOSED)
-            conn_flush(c);
-        else if (c->holds == 0)
-            wf_pool_put(&conns.pool, c); /* closed while queued */
+        while (conns.pending != NULL && k < WF_WBATCH_MAX) {
+            wf_conn_t *c = conns.pending;
+
+            if ((++n & (CONN_BEAT_EVERY - 1)) == 0)
+                wf_metrics_beat(); /* a long flush is progress, not a hang */
+            conns.pending = c->next_pending;
+            c->next_pending = NULL;
+            c->flags &= (uint8_t)~WF_CONN_F_PENDING;
+            if (c->state == WF_CONN_CLOSED) {
+                if (c->holds == 0)
+                    wf_pool_put(&conns.pool, c); /* closed while queued */
+            } else if (c->qlen == 0) {
+                conn_flush(c); /* nothing to write, state to settle */
+            } else {
+                ops[k].fd = c->io.fd;
+                ops[k].iov = iov[k];
+                ops[k].iovcnt = conn_iov(c, iov[k], CONN_IOV_BATCH);
+                batch[k++] = c;
+            }
+        }
+        wf_wbatch_run(ops, k);
+        for (size_t i = 0; i < k; i++)
+            conn_batch_done(batch[i], ops[i].res);
     }
     while (conns.dead != NULL) {
         wf_conn_t *c = conns.dead;
@@ -799,6 +857,7 @@ wf_conn_init(const wf_conn_env_t *env)
     ev_timer_init(&conns.tick_w, conn_on_tick, 0., 0.);
     ev_prepare_init(&conns.flush_w, conn_on_prepare);
     ev_prepare_start(conns.loop, &conns.flush_w);
+    wf_wbatch_init(env->conf->io_uring);
 }
 
 
@@ -809,6 +868,7 @@ wf_conn_cleanup(void)
     ev_timer_stop(conns.loop, &conns.drain_w);
     ev_prepare_stop(conns.loop, &conns.flush_w);
     conn_on_prepare(conns.loop, &conns.flush_w, 0);
+    wf_wbatch_cleanup();
     free(conns.scratch);
     wf_pool_destroy(&conns.pool);
     conns.scratch = NULL;

@@ -5,7 +5,7 @@
 noinst_LIBRARIES += worker/libwfworker.a
 worker_libwfworker_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/worker \
 	$(LIBEV_CFLAGS) $(LLHTTP_CFLAGS) $(HIREDIS_CFLAGS) $(OPENSSL_CFLAGS) \
-	$(ZLIB_CFLAGS)
+	$(ZLIB_CFLAGS) $(LIBURING_CFLAGS)
 worker_libwfworker_a_SOURCES = \
 	worker/api.c worker/api.h \
 	worker/chan.c worker/chan.h \
@@ -18,6 +18,7 @@ worker_libwfworker_a_SOURCES = \
 	worker/proto.c worker/proto.h \
 	worker/route.c worker/route.h \
 	worker/rsub.c worker/rsub.h \
+	worker/wbatch.c worker/wbatch.h \
 	worker/ws.c worker/ws.h \
 	worker/wsf.c worker/wsf.h \
 	worker/wrk.c
@@ -41,6 +42,7 @@ worker/llhttp-src/http.c: $(LLHTTP_SRCDIR)/http.c
 	$(AM_V_GEN)$(MKDIR_P) worker/llhttp-src && cp $< $@
 endif
 WORKER_LDADD = $(WORKER_LIBS) shared/libwfshared.a $(LLHTTP_LIBS) \
-	$(LIBEV_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) -lm
+	$(LIBEV_LIBS) $(HIREDIS_LIBS) $(OPENSSL_LIBS) $(ZLIB_LIBS) \
+	$(LIBURING_LIBS) -lm
 worker_libwfworker_a_SOURCES += worker/rlink.c worker/rlink.h \
 	worker/rlink_io.c worker/rlink_io.h

@@ -176,8 +176,9 @@ wf_metrics_render(wf_buf_t *out)
     metrics_scalar(out, "wsfan_bytes_out_total", "counter",
                    "Bytes written to clients.", t.bytes_out);
     metrics_scalar(out, "wsfan_writes_total", "counter",
-                   "Write system calls to clients; delivered / writes is "
-                   "how many frames one write carries.",
+                   "Writes to clients (writev or io_uring sends); "
+                   "delivered / writes is how many frames one write "
+                   "carries.",
                    t.writes);
     metrics_scalar(out, "wsfan_slow_consumer_closes_total", "counter",
                    "Clients closed with 1013 because their send buffer "

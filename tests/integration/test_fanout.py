@@ -762,6 +762,16 @@ class RedisPublish(unittest.TestCase):
 
 
 @unittest.skipIf(wt.EXTERNAL, "controls its own daemons and Redis")
+class RedisPublishWritev(RedisPublish):
+    """The same with io-uring off: every socket written with writev()."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = wt.Wsfan(workers=2, extra="io-uring off\n").start()
+        cls.r = cls.d.redis
+
+
+@unittest.skipIf(wt.EXTERNAL, "controls its own daemons and Redis")
 class Churn(unittest.TestCase):
     """Random (seeded) subscribe/unsubscribe/disconnect churn: Redis ends up
     with exactly the channels that still have local subscribers, one
