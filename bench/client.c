@@ -17,10 +17,12 @@
 #include <openssl/evp.h>
 
 #include "client.h"
+#include "uring.h"
 
 #define CLIENT_SCRATCH (256 * 1024)
 #define CLIENT_HS_MAX 4096
 #define CLIENT_READS 4 /* reads per readiness event, for fairness */
+#define CLIENT_SLICE 4096 /* per socket in a batch of reads */
 
 static const char client_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -92,6 +94,18 @@ wb_loop_init(wb_loop_t *l, const wb_conn_ops_t *ops, wb_result_t *r,
             goto fail;
         l->pmd_ok = 1;
     }
+    /* Reads of many sockets in one system call where io_uring exists:
+     * the bench's own cost per delivery is what limits it on a machine
+     * it shares with the server. WB_NO_URING=1 turns it off. */
+    if (getenv("WB_NO_URING") == NULL) {
+        l->uring = wb_uring_init();
+        if (l->uring != NULL) {
+            l->batch_buf = malloc((size_t)WB_URING_MAX * CLIENT_SLICE);
+            l->batch = calloc(WB_URING_MAX, sizeof(*l->batch));
+            if (l->batch_buf == NULL || l->batch == NULL)
+                goto fail;
+        }
+    }
     return 0;
 fail:
     wb_loop_free(l);
@@ -107,6 +121,12 @@ wb_loop_free(wb_loop_t *l)
     l->ep = -1;
     free(l->scratch);
     l->scratch = NULL;
+    wb_uring_free(l->uring);
+    l->uring = NULL;
+    free(l->batch_buf);
+    l->batch_buf = NULL;
+    free(l->batch);
+    l->batch = NULL;
     if (l->pmd_ok)
         wb_pmd_free(&l->pmd);
     l->pmd_ok = 0;
@@ -124,19 +144,51 @@ wb_loop_add(wb_loop_t *l, int fd, uint32_t events, wb_handle_t *h)
 }
 
 
+static int client_batchable(const wb_conn_t *c, uint32_t events);
+static void client_batch_done(void *arg, uint64_t tag, int res);
+static void client_read(wb_conn_t *c);
+
+
 int
 wb_loop_poll(wb_loop_t *l, int timeout_ms)
 {
-    struct epoll_event ev[256];
-    int i, n;
+    struct epoll_event ev[WB_URING_MAX];
+    int i, n, k = 0;
 
-    n = epoll_wait(l->ep, ev, 256, timeout_ms);
+    n = epoll_wait(l->ep, ev, WB_URING_MAX, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -1;
+    /* Open connections with only data to read are read first, together
+     * (one io_uring_enter() for all); the rest is dispatched after, so
+     * nothing a callback does can reuse a batched connection's fd before
+     * its read. */
+    for (i = 0; l->uring != NULL && i < n; i++) {
+        wb_handle_t *h = ev[i].data.ptr;
+        wb_conn_t *c = (wb_conn_t *)h;
+
+        if (h->cb != client_cb || !client_batchable(c, ev[i].events))
+            continue;
+        l->batch[k].c = c;
+        l->batch[k].fd = c->fd;
+        l->batch[k].t_start = c->t_start;
+        wb_uring_recv(l->uring, c->fd, l->batch_buf + (size_t)k * CLIENT_SLICE,
+                      CLIENT_SLICE, (uint64_t)k);
+        k++;
+        ev[i].events = 0; /* done here */
+    }
+    if (k > 0 && wb_uring_run(l->uring, client_batch_done, l) < 0) {
+        /* The ring refused the batch: read those sockets one by one, and
+         * from now on always. */
+        wb_uring_free(l->uring);
+        l->uring = NULL;
+        for (i = 0; i < k; i++)
+            client_read(l->batch[i].c);
+    }
     for (i = 0; i < n; i++) {
         wb_handle_t *h = ev[i].data.ptr;
 
-        h->cb(h, ev[i].events);
+        if (ev[i].events != 0)
+            h->cb(h, ev[i].events);
     }
     return n;
 }
@@ -533,12 +585,27 @@ client_on_frame(void *arg, unsigned op, int compressed, uint8_t *p, size_t n)
 }
 
 
+/* Feed n bytes of an open connection to its frame parser. Returns 0, or
+ * -1 when c was closed. */
+static int
+client_frames(wb_conn_t *c, uint8_t *p, size_t n)
+{
+    int r = wb_rx_feed(&c->rx, p, n, client_on_frame, c);
+
+    if (r < 0) {
+        wb_conn_close(c, WB_WHY_PROTO, r == WB_FRAME_ETOOBIG ? 1009 : 1002);
+        return -1;
+    }
+    return 0;
+}
+
+
 static void
 client_read(wb_conn_t *c)
 {
     wb_loop_t *l = c->loop;
     ssize_t n;
-    int i, r;
+    int i;
 
     for (i = 0; i < CLIENT_READS && c->state >= WB_C_UPGRADING &&
                 c->state < WB_C_CLOSED;
@@ -554,17 +621,48 @@ client_read(wb_conn_t *c)
         if (c->state == WB_C_UPGRADING) {
             if (client_upgrade_data(c, l->scratch, (size_t)n) < 0)
                 return;
-        } else {
-            r = wb_rx_feed(&c->rx, l->scratch, (size_t)n, client_on_frame, c);
-            if (r < 0) {
-                wb_conn_close(c, WB_WHY_PROTO,
-                              r == WB_FRAME_ETOOBIG ? 1009 : 1002);
-                return;
-            }
+        } else if (client_frames(c, l->scratch, (size_t)n) < 0) {
+            return;
         }
         if ((size_t)n < l->scratch_cap)
             return;
     }
+}
+
+
+/* Only data to read, on an open plain connection whose reads need no
+ * receive timestamps: its read can join a batch. */
+static int
+client_batchable(const wb_conn_t *c, uint32_t events)
+{
+    return events == EPOLLIN && c->state == WB_C_OPEN &&
+           c->io == &client_plain && !c->loop->rx_ts;
+}
+
+
+/* One read of a batch came back (tag: its index in l->batch). */
+static void
+client_batch_done(void *arg, uint64_t tag, int res)
+{
+    wb_loop_t *l = arg;
+    wb_conn_t *c = l->batch[tag].c;
+
+    /* The connection is the one the read was for (callbacks of earlier
+     * results in this batch may have closed it). */
+    if (c->fd != l->batch[tag].fd || c->t_start != l->batch[tag].t_start ||
+        c->state != WB_C_OPEN)
+        return;
+    if (res == -EAGAIN || res == -EINTR)
+        return;
+    if (res <= 0) {
+        wb_conn_close(c, WB_WHY_CLOSED, 0);
+        return;
+    }
+    if (client_frames(c, l->batch_buf + (size_t)tag * CLIENT_SLICE,
+                      (size_t)res) < 0)
+        return;
+    if (res == CLIENT_SLICE)
+        client_read(c); /* more may be waiting */
 }
 
 

@@ -60,8 +60,17 @@ enum wb_why {
     WB_WHY_LOCAL
 };
 
+typedef struct wb_uring wb_uring_t;
+
 typedef struct wb_loop {
     int ep;
+    wb_uring_t *uring; /* batched reads (uring.h), or NULL */
+    uint8_t *batch_buf; /* a slice per read of a batch */
+    struct wb_batch_ent {
+        struct wb_conn *c;
+        int fd;
+        uint64_t t_start; /* c is still the same connection */
+    } *batch;
     uint8_t *scratch; /* one read buffer for every connection */
     size_t scratch_cap;
     wb_pmd_t pmd; /* shared: no context takeover either way */

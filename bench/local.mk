@@ -5,6 +5,7 @@ noinst_PROGRAMS += bench/wsfan-bench
 bench_wsfan_bench_SOURCES = \
 	bench/bench.c bench/bench.h \
 	bench/client.c bench/client.h \
+	bench/uring.c bench/uring.h \
 	bench/frame.c bench/frame.h \
 	bench/hist.c bench/hist.h \
 	bench/opts.c \
@@ -23,7 +24,8 @@ bench_unit_tests = \
 	tests/unit/bench/test_hist \
 	tests/unit/bench/test_frames \
 	tests/unit/bench/test_payload \
-	tests/unit/bench/test_opts
+	tests/unit/bench/test_opts \
+	tests/unit/bench/test_uring
 check_PROGRAMS += $(bench_unit_tests)
 TESTS += $(bench_unit_tests)
 BENCH_UNIT_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/bench $(ZLIB_CFLAGS)
@@ -43,6 +45,10 @@ tests_unit_bench_test_opts_SOURCES = tests/unit/bench/test_opts.c \
 	bench/opts.c bench/peer.c
 tests_unit_bench_test_opts_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
 tests_unit_bench_test_opts_LDADD = $(CMOCKA_LIBS)
+tests_unit_bench_test_uring_SOURCES = tests/unit/bench/test_uring.c \
+	bench/uring.c
+tests_unit_bench_test_uring_CPPFLAGS = $(BENCH_UNIT_CPPFLAGS)
+tests_unit_bench_test_uring_LDADD = $(CMOCKA_LIBS)
 
 # Smoke test: a few hundred subscribers for a few seconds, zero loss.
 integration_tests += tests/integration/test_bench.py

@@ -34,7 +34,7 @@
 
 #define CONN_SCRATCH (64 * 1024) /* one read's worth, shared by all */
 #define CONN_IOV_MAX 64          /* queue entries per writev */
-#define CONN_IOV_BATCH 8         /* ... in a batch (the rest: writev) */
+#define CONN_BATCH_IOVS 4096     /* queue entries in one batch of writes */
 #define CONN_BEAT_EVERY 1024     /* flushes between heartbeats */
 #define CONN_HTTP_OUT_MAX (64 * 1024) /* pause reading above this */
 #define CONN_LINGER_MS 2000      /* read-and-discard after an error reply */
@@ -335,8 +335,9 @@ conn_flush(wf_conn_t *c)
 }
 
 
-/* The first write of a batch came back: finish c the way conn_flush()
- * would have (the rest of its queue, if any, goes with writev()). */
+/* c's write in a batch came back: finish c the way conn_flush() would
+ * have (what the socket did not take waits for EV_WRITE; a queue longer
+ * than CONN_IOV_MAX continues with writev()). */
 static void
 conn_batch_done(wf_conn_t *c, ssize_t res)
 {
@@ -354,24 +355,30 @@ conn_batch_done(wf_conn_t *c, ssize_t res)
 
 
 /* Before the loop blocks: flush every connection that queued data, then
- * free the connections closed during this iteration. The first writes of
+ * free the connections closed during this iteration. The writes of
  * up to WF_WBATCH_MAX connections go to the kernel together (wbatch.h):
  * one published message to a thousand subscribers costs four system
  * calls, not a thousand. */
 static void
 conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
 {
-    static struct iovec iov[WF_WBATCH_MAX][CONN_IOV_BATCH];
+    static struct iovec iov[CONN_BATCH_IOVS];
     wf_wbatch_op_t ops[WF_WBATCH_MAX];
     wf_conn_t *batch[WF_WBATCH_MAX];
     unsigned n = 0;
 
     while (conns.pending != NULL) {
-        size_t k = 0;
+        size_t k = 0, used = 0;
 
         while (conns.pending != NULL && k < WF_WBATCH_MAX) {
             wf_conn_t *c = conns.pending;
 
+            /* Each connection's whole queue (up to CONN_IOV_MAX frames)
+             * goes in one write, as with writev(): when the iovecs run
+             * out, c opens the next batch. */
+            if (c->state != WF_CONN_CLOSED &&
+                used + WF_MIN(c->qlen, CONN_IOV_MAX) > CONN_BATCH_IOVS)
+                break;
             if ((++n & (CONN_BEAT_EVERY - 1)) == 0)
                 wf_metrics_beat(); /* a long flush is progress, not a hang */
             conns.pending = c->next_pending;
@@ -384,8 +391,9 @@ conn_on_prepare(struct ev_loop *loop, ev_prepare *p, int revents)
                 conn_flush(c); /* nothing to write, state to settle */
             } else {
                 ops[k].fd = c->io.fd;
-                ops[k].iov = iov[k];
-                ops[k].iovcnt = conn_iov(c, iov[k], CONN_IOV_BATCH);
+                ops[k].iov = iov + used;
+                ops[k].iovcnt = conn_iov(c, iov + used, CONN_IOV_MAX);
+                used += (size_t)ops[k].iovcnt;
                 batch[k++] = c;
             }
         }

@@ -3,7 +3,7 @@
  * shared wf_msg_t references and its timeout.
  * Writes are corked: wf_conn_send() only queues, and every queued
  * connection is flushed just before the loop blocks, so frames queued in
- * one loop iteration leave in one write; the first writes of up to 256
+ * one loop iteration leave in one write; the writes of up to 256
  * connections leave in one system call (wbatch.h).
  * Idle connections hold no buffers: input is read into one per-worker
  * scratch buffer and the send queue exists only while it has data.
