@@ -363,7 +363,28 @@ wb_conn_open(wb_loop_t *l, wb_conn_t *c, const wb_target_t *t,
 
         setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     }
+    /* On loopback the TCP handshake is usually over by the time connect()
+     * returns: send the request at once and watch for input only. That
+     * saves the writable wakeup, the SO_ERROR check and the epoll_ctl()
+     * that drops EPOLLOUT: three system calls of a dozen per connection,
+     * where the bench's own cost per connection bounds the connect rate
+     * it can measure. Not connected yet: wait for EPOLLOUT as usual. */
     c->state = WB_C_CONNECTING;
+    n = (int)c->io->write(c, c->out, c->olen);
+    if (n == (int)c->olen) {
+        c->state = WB_C_UPGRADING;
+        c->ooff = c->olen = 0;
+        free(c->out);
+        c->out = NULL;
+        c->ocap = 0;
+        if (wb_loop_add(l, c->fd, EPOLLIN, &c->h) < 0)
+            goto fail;
+        return 0;
+    }
+    if (n > 0)
+        c->ooff = (size_t)n;
+    else if (errno != EAGAIN && errno != ENOTCONN && errno != EINTR)
+        goto fail; /* refused: the send took the socket's error */
     c->want_out = 1;
     if (wb_loop_add(l, c->fd, EPOLLIN | EPOLLOUT, &c->h) < 0)
         goto fail;
