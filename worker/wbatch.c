@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -15,10 +16,11 @@
 #include "log.h"
 #include "wbatch.h"
 
+/* An op's res while its send is under way: no int a CQE holds. */
+#define WBATCH_PENDING ((ssize_t)INT_MIN - 1)
+
 static struct {
     int on;
-    int broken; /* the ring lost a completion: stop using it */
-    unsigned long long saved;
 #ifdef HAVE_LIBURING
     struct io_uring ring;
 #endif
@@ -84,10 +86,11 @@ wf_wbatch_init(int want)
 
 
 #ifdef HAVE_LIBURING
-/* One batch through the ring. Returns 0, or -1 when the ring refused the
- * batch before writing any of it (the caller writes it with writev()). A
- * write the kernel took but never completed (cannot happen with
- * non-blocking sockets) ends as -EIO: redoing it could send bytes twice. */
+/* One batch through the ring. Returns 0; -1 when the ring refused the
+ * batch before writing any of it (the caller writes it with writev()); 1
+ * when a send the kernel took never completed (cannot happen with
+ * non-blocking sockets): it ends as -EIO, since redoing it could send
+ * bytes twice, and the ring is not used again. */
 static int
 wbatch_ring_run(wf_wbatch_op_t *ops, size_t n)
 {
@@ -109,7 +112,7 @@ wbatch_ring_run(wf_wbatch_op_t *ops, size_t n)
         io_uring_prep_sendmsg(sqe, ops[i].fd, &mh[i],
                               MSG_DONTWAIT | MSG_NOSIGNAL);
         io_uring_sqe_set_data64(sqe, i);
-        ops[i].res = 1;
+        ops[i].res = WBATCH_PENDING;
     }
     /* Each send finishes inside this call (bytes, or -EAGAIN), so
      * waiting for n completions does not block. */
@@ -118,7 +121,6 @@ wbatch_ring_run(wf_wbatch_op_t *ops, size_t n)
     while (r == -EINTR);
     if (r < 0)
         return -1; /* nothing submitted */
-    wb.saved += n - 1;
     while (done < n) {
         unsigned head, seen = 0;
 
@@ -142,10 +144,9 @@ wbatch_ring_run(wf_wbatch_op_t *ops, size_t n)
             while (r == -EINTR);
             if (r < 0) {
                 for (size_t i = 0; i < n; i++)
-                    if (ops[i].res == 1)
+                    if (ops[i].res == WBATCH_PENDING)
                         ops[i].res = -EIO;
-                wb.broken = 1;
-                return 0;
+                return 1;
             }
         }
     }
@@ -161,24 +162,17 @@ wf_wbatch_run(wf_wbatch_op_t *ops, size_t n)
     if (wb.on && n > 1) {
         int r = wbatch_ring_run(ops, n);
 
-        if (r == 0 && !wb.broken)
+        if (r == 0)
             return;
         wf_log(WF_LOG_WARNING, "io_uring failed: writing with writev()");
         io_uring_queue_exit(&wb.ring);
         wb.on = 0;
-        if (r == 0)
-            return;
+        if (r > 0)
+            return; /* every op has its result */
     }
 #endif
     for (size_t i = 0; i < n; i++)
         ops[i].res = wbatch_writev(ops[i].fd, ops[i].iov, ops[i].iovcnt);
-}
-
-
-unsigned long long
-wf_wbatch_saved(void)
-{
-    return wb.saved;
 }
 
 

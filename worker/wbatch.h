@@ -31,9 +31,6 @@ int wf_wbatch_init(int want);
 /* Issue n (at most WF_WBATCH_MAX) writes and fill in each op's res. */
 void wf_wbatch_run(wf_wbatch_op_t *ops, size_t n);
 
-/* System calls that io_uring saved so far (writes - enters). */
-unsigned long long wf_wbatch_saved(void);
-
 void wf_wbatch_cleanup(void);
 
 #endif
